@@ -461,6 +461,7 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
     }
 
     let mut categories: Vec<Category> = Vec::new();
+    let mut unmapped_categories: HashSet<String> = HashSet::new();
     for c in raw.category {
         let c = c.into_inner();
         let name = c.name.get_ref().clone();
@@ -469,7 +470,11 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
         }
         match Domain::parse(c.domain.get_ref()) {
             Some(domain) => categories.push(Category { name, domain }),
-            None => sink.error(c.domain.span().start, "unknown-domain", format!("unknown domain '{}' (expected one of {})", c.domain.get_ref(), domain_list())),
+            None => {
+                // Known by name, so that its indicators are not reported again as using an unknown category.
+                unmapped_categories.insert(name);
+                sink.error(c.domain.span().start, "unknown-domain", format!("unknown domain '{}' (expected one of {})", c.domain.get_ref(), domain_list()));
+            }
         }
     }
 
@@ -505,7 +510,7 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
         }
         let category = r.category.get_ref().clone();
         let cat_domain = categories.iter().find(|c| c.name == category).map(|c| c.domain);
-        if cat_domain.is_none() {
+        if cat_domain.is_none() && !unmapped_categories.contains(&category) {
             sink.error(r.category.span().start, "unknown-category", format!("category '{category}' is not declared in [[category]]"));
         }
         let domain = match &r.domain {
