@@ -94,12 +94,18 @@ fn main() -> ExitCode {
     let mut out = io::stdout().lock();
     let result = match cli.command {
         Command::Plan(PlanCmd::List { format }) => plan_cmd::list(&mut out, format),
-        Command::Plan(PlanCmd::Check { files, format }) => plan_cmd::check(&mut out, &files, format),
-        Command::Plan(PlanCmd::Show { plan, format }) => plan_cmd::show(&mut out, &plan, format),
-        Command::Target(TargetCmd::Parse { text, unit }) => plan_cmd::parse_target(&mut out, &text, unit.as_deref()),
-        Command::Region(RegionCmd::List { parent, level, format }) => {
-            plan_cmd::region_list(&mut out, parent.as_deref(), level.as_deref(), format)
+        Command::Plan(PlanCmd::Check { files, format }) => {
+            plan_cmd::check(&mut out, &files, format)
         }
+        Command::Plan(PlanCmd::Show { plan, format }) => plan_cmd::show(&mut out, &plan, format),
+        Command::Target(TargetCmd::Parse { text, unit }) => {
+            plan_cmd::parse_target(&mut out, &text, unit.as_deref())
+        }
+        Command::Region(RegionCmd::List {
+            parent,
+            level,
+            format,
+        }) => plan_cmd::region_list(&mut out, parent.as_deref(), level.as_deref(), format),
         Command::Region(RegionCmd::Show { code }) => plan_cmd::region_show(&mut out, &code),
     };
     let flushed = out.flush();
@@ -107,7 +113,10 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // A closed pipe (`minsheng plan show x | head`) is not an error.
-            if e.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)) {
+            if e.chain().any(|c| {
+                c.downcast_ref::<io::Error>()
+                    .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            }) {
                 return ExitCode::SUCCESS;
             }
             let mut err = io::stderr().lock();

@@ -6,7 +6,12 @@ use unicode_width::UnicodeWidthStr;
 
 /// Writes rows as an aligned text table with a header and a rule. Cells wider than `max` display columns are cut
 /// with an ellipsis.
-pub fn text_table(out: &mut dyn Write, header: &[&str], rows: &[Vec<String>], max: usize) -> std::io::Result<()> {
+pub fn text_table(
+    out: &mut dyn Write,
+    header: &[&str],
+    rows: &[Vec<String>],
+    max: usize,
+) -> std::io::Result<()> {
     let cut = |s: &str| -> String {
         let one_line = s.replace('\n', " ");
         if one_line.width() <= max {
@@ -25,7 +30,10 @@ pub fn text_table(out: &mut dyn Write, header: &[&str], rows: &[Vec<String>], ma
         t.push('…');
         t
     };
-    let cells: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| cut(c)).collect()).collect();
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| cut(c)).collect())
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
     for r in &cells {
         for (i, c) in r.iter().enumerate() {

@@ -18,20 +18,29 @@ use crate::output::{csv_table, text_table};
 fn regions() -> anyhow::Result<RegionTable> {
     shipped::regions().map_err(|errs| {
         let first = errs.first().map(|e| e.to_string()).unwrap_or_default();
-        anyhow!("the shipped region table has {} problems, first: {first}", errs.len())
+        anyhow!(
+            "the shipped region table has {} problems, first: {first}",
+            errs.len()
+        )
     })
 }
 
 /// Loads a plan file from disk: its source document is looked up beside it, then among the shipped seeds.
 fn load_file(path: &str, regions: &RegionTable) -> anyhow::Result<(Option<Plan>, Vec<Diagnostic>)> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?;
-    let dir = Path::new(path).parent().map(Path::to_path_buf).unwrap_or_default();
+    let dir = Path::new(path)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let source = move |name: &str| -> Option<String> {
         std::fs::read_to_string(dir.join(name))
             .ok()
             .or_else(|| shipped::seed(name).map(str::to_string))
     };
-    let ctx = Context { regions: Some(regions), source: &source };
+    let ctx = Context {
+        regions: Some(regions),
+        source: &source,
+    };
     Ok(plan::load(path, &text, &ctx))
 }
 
@@ -41,7 +50,11 @@ fn shipped_plans(regions: &RegionTable) -> anyhow::Result<Vec<Plan>> {
         match plan {
             Some(p) => plans.push(p),
             None => {
-                let first = diags.iter().find(|d| d.severity == Severity::Error).map(|d| d.to_string()).unwrap_or_default();
+                let first = diags
+                    .iter()
+                    .find(|d| d.severity == Severity::Error)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default();
                 bail!("the shipped plan {} does not load: {first}", file.file)
             }
         }
@@ -52,7 +65,17 @@ fn shipped_plans(regions: &RegionTable) -> anyhow::Result<Vec<Plan>> {
 pub fn list(out: &mut dyn Write, format: Format) -> anyhow::Result<ExitCode> {
     let regions = regions()?;
     let plans = shipped_plans(&regions)?;
-    let header = ["id", "name", "name_en", "region", "base_year", "target_year", "table", "indicators", "binding"];
+    let header = [
+        "id",
+        "name",
+        "name_en",
+        "region",
+        "base_year",
+        "target_year",
+        "table",
+        "indicators",
+        "binding",
+    ];
     let rows: Vec<Vec<String>> = plans
         .iter()
         .map(|p| {
@@ -68,7 +91,11 @@ pub fn list(out: &mut dyn Write, format: Format) -> anyhow::Result<ExitCode> {
                     plan::TableStatus::Lost => "lost (prose targets)".into(),
                 },
                 p.indicators.len().to_string(),
-                p.indicators.iter().filter(|i| i.attribute == plan::Attribute::Binding).count().to_string(),
+                p.indicators
+                    .iter()
+                    .filter(|i| i.attribute == plan::Attribute::Binding)
+                    .count()
+                    .to_string(),
             ]
         })
         .collect();
@@ -76,14 +103,28 @@ pub fn list(out: &mut dyn Write, format: Format) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn emit(out: &mut dyn Write, format: Format, header: &[&str], rows: &[Vec<String>], max: usize) -> anyhow::Result<()> {
+fn emit(
+    out: &mut dyn Write,
+    format: Format,
+    header: &[&str],
+    rows: &[Vec<String>],
+    max: usize,
+) -> anyhow::Result<()> {
     match format {
         Format::Table => text_table(out, header, rows, max)?,
         Format::Csv => csv_table(out, header, rows)?,
         Format::Json => {
             let recs: Vec<Json> = rows
                 .iter()
-                .map(|r| Json::Object(header.iter().zip(r).map(|(h, v)| (h.to_string(), json!(v))).collect()))
+                .map(|r| {
+                    Json::Object(
+                        header
+                            .iter()
+                            .zip(r)
+                            .map(|(h, v)| (h.to_string(), json!(v)))
+                            .collect(),
+                    )
+                })
                 .collect();
             serde_json::to_writer_pretty(&mut *out, &recs)?;
             writeln!(out)?;
@@ -106,7 +147,14 @@ pub fn check(out: &mut dyn Write, files: &[String], format: Format) -> anyhow::R
                 Err(e) => results.push((
                     f.clone(),
                     None,
-                    vec![Diagnostic { severity: Severity::Error, file: f.clone(), line: 0, column: 0, code: "io", message: format!("{e:#}") }],
+                    vec![Diagnostic {
+                        severity: Severity::Error,
+                        file: f.clone(),
+                        line: 0,
+                        column: 0,
+                        code: "io",
+                        message: format!("{e:#}"),
+                    }],
                 )),
             }
         }
@@ -129,15 +177,28 @@ pub fn check(out: &mut dyn Write, files: &[String], format: Format) -> anyhow::R
         }
         if format != Format::Json {
             match plan {
-                Some(p) => writeln!(out, "{file}: ok — {} ({} indicators)", p.id, p.indicators.len())?,
+                Some(p) => writeln!(
+                    out,
+                    "{file}: ok — {} ({} indicators)",
+                    p.id,
+                    p.indicators.len()
+                )?,
                 None => writeln!(out, "{file}: FAILED")?,
             }
         }
     }
     if format != Format::Json {
-        writeln!(out, "{} files, {errors} errors, {warnings} warnings", results.len())?;
+        writeln!(
+            out,
+            "{} files, {errors} errors, {warnings} warnings",
+            results.len()
+        )?;
     }
-    Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The JSON form of one cell: `{year, raw, kind, comparison, value, …}`.
@@ -205,8 +266,17 @@ fn find_plan(id_or_path: &str, regions: &RegionTable) -> anyhow::Result<Plan> {
     if Path::new(id_or_path).is_file() {
         let (plan, diags) = load_file(id_or_path, regions)?;
         return plan.ok_or_else(|| {
-            let errs: Vec<String> = diags.iter().filter(|d| d.severity == Severity::Error).map(|d| d.to_string()).collect();
-            anyhow!("{} has {} errors (run `minsheng plan check {id_or_path}`):\n{}", id_or_path, errs.len(), errs.join("\n"))
+            let errs: Vec<String> = diags
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .map(|d| d.to_string())
+                .collect();
+            anyhow!(
+                "{} has {} errors (run `minsheng plan check {id_or_path}`):\n{}",
+                id_or_path,
+                errs.len(),
+                errs.join("\n")
+            )
         });
     }
     let plans = shipped_plans(regions)?;
@@ -214,7 +284,12 @@ fn find_plan(id_or_path: &str, regions: &RegionTable) -> anyhow::Result<Plan> {
     plans
         .into_iter()
         .find(|p| p.id == id_or_path)
-        .ok_or_else(|| anyhow!("no plan '{id_or_path}': not a file, and not a shipped plan ({})", ids.join(", ")))
+        .ok_or_else(|| {
+            anyhow!(
+                "no plan '{id_or_path}': not a file, and not a shipped plan ({})",
+                ids.join(", ")
+            )
+        })
 }
 
 pub fn show(out: &mut dyn Write, id: &str, format: Format) -> anyhow::Result<ExitCode> {
@@ -228,15 +303,41 @@ pub fn show(out: &mut dyn Write, id: &str, format: Format) -> anyhow::Result<Exi
         }
         Format::Csv => {
             let header = [
-                "code", "name", "name_en", "domain", "category", "unit", "attribute", "cumulative", "direction",
-                "province_added", "baseline_year", "baseline_raw", "baseline_kind", "baseline_comparison", "baseline_value",
-                "target_year", "target_raw", "target_kind", "target_comparison", "target_value", "actual_raw",
-                "actual_kind", "actual_value", "series", "source_line", "note",
+                "code",
+                "name",
+                "name_en",
+                "domain",
+                "category",
+                "unit",
+                "attribute",
+                "cumulative",
+                "direction",
+                "province_added",
+                "baseline_year",
+                "baseline_raw",
+                "baseline_kind",
+                "baseline_comparison",
+                "baseline_value",
+                "target_year",
+                "target_raw",
+                "target_kind",
+                "target_comparison",
+                "target_value",
+                "actual_raw",
+                "actual_kind",
+                "actual_value",
+                "series",
+                "source_line",
+                "note",
             ];
             let num = |c: &Cell| -> String {
                 match c.value() {
                     Value::Quantity(q) => target::fmt_num(q.value),
-                    Value::Pair(p) => format!("{}/{}", target::fmt_num(p.values[0]), target::fmt_num(p.values[1])),
+                    Value::Pair(p) => format!(
+                        "{}/{}",
+                        target::fmt_num(p.values[0]),
+                        target::fmt_num(p.values[1])
+                    ),
                     Value::Qualitative(q) => target::fmt_num(q.rule().1),
                     _ => String::new(),
                 }
@@ -245,7 +346,11 @@ pub fn show(out: &mut dyn Write, id: &str, format: Format) -> anyhow::Result<Exi
                 .indicators
                 .iter()
                 .map(|i| {
-                    let cmp = |c: &Cell| c.comparison(i.direction).map(|x| x.symbol().to_string()).unwrap_or_default();
+                    let cmp = |c: &Cell| {
+                        c.comparison(i.direction)
+                            .map(|x| x.symbol().to_string())
+                            .unwrap_or_default()
+                    };
                     vec![
                         i.code.clone(),
                         i.name.clone(),
@@ -267,8 +372,14 @@ pub fn show(out: &mut dyn Write, id: &str, format: Format) -> anyhow::Result<Exi
                         i.target.kind().into(),
                         cmp(&i.target),
                         num(&i.target),
-                        i.actual.as_ref().map(|a| a.raw().to_string()).unwrap_or_default(),
-                        i.actual.as_ref().map(|a| a.kind().to_string()).unwrap_or_default(),
+                        i.actual
+                            .as_ref()
+                            .map(|a| a.raw().to_string())
+                            .unwrap_or_default(),
+                        i.actual
+                            .as_ref()
+                            .map(|a| a.kind().to_string())
+                            .unwrap_or_default(),
                         i.actual.as_ref().map(num).unwrap_or_default(),
                         i.series.join("/"),
                         i.source_line.to_string(),
@@ -279,13 +390,26 @@ pub fn show(out: &mut dyn Write, id: &str, format: Format) -> anyhow::Result<Exi
             csv_table(out, &header, &rows)?;
         }
         Format::Table => {
-            writeln!(out, "{} — {} ({}–{}), {}", p.name, p.name_en, p.base_year, p.target_year, p.source_document)?;
+            writeln!(
+                out,
+                "{} — {} ({}–{}), {}",
+                p.name, p.name_en, p.base_year, p.target_year, p.source_document
+            )?;
             for n in &p.notes {
                 writeln!(out, "  note: {n}")?;
             }
             writeln!(out)?;
             let has_actual = p.indicators.iter().any(|i| i.actual.is_some());
-            let mut header = vec!["code", "指标 indicator", "领域 domain", "单位", "属性", "基期 base", "目标 target", "reading"];
+            let mut header = vec![
+                "code",
+                "指标 indicator",
+                "领域 domain",
+                "单位",
+                "属性",
+                "基期 base",
+                "目标 target",
+                "reading",
+            ];
             if has_actual {
                 header.push("实际 actual");
             }
@@ -305,7 +429,12 @@ pub fn show(out: &mut dyn Write, id: &str, format: Format) -> anyhow::Result<Exi
                         i.target.to_string(),
                     ];
                     if has_actual {
-                        r.push(i.actual.as_ref().map(|a| a.raw().to_string()).unwrap_or_default());
+                        r.push(
+                            i.actual
+                                .as_ref()
+                                .map(|a| a.raw().to_string())
+                                .unwrap_or_default(),
+                        );
                     }
                     r.push(i.source_line.to_string());
                     r
@@ -317,7 +446,11 @@ pub fn show(out: &mut dyn Write, id: &str, format: Format) -> anyhow::Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn parse_target(out: &mut dyn Write, text: &str, unit: Option<&str>) -> anyhow::Result<ExitCode> {
+pub fn parse_target(
+    out: &mut dyn Write,
+    text: &str,
+    unit: Option<&str>,
+) -> anyhow::Result<ExitCode> {
     match target::parse(text, &ParseOptions { unit }) {
         Ok(cell) => {
             let mut j = cell_json(&cell, 0, Direction::Increase);
@@ -351,14 +484,22 @@ pub fn parse_target(out: &mut dyn Write, text: &str, unit: Option<&str>) -> anyh
     }
 }
 
-pub fn region_list(out: &mut dyn Write, parent: Option<&str>, level: Option<&str>, format: Format) -> anyhow::Result<ExitCode> {
+pub fn region_list(
+    out: &mut dyn Write,
+    parent: Option<&str>,
+    level: Option<&str>,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
     let t = regions()?;
     let parent = match parent {
         Some(p) => Some(t.lookup(p).map_err(|e| anyhow!(e))?.code),
         None => None,
     };
     let level = match level {
-        Some(l) => Some(Level::parse(l).ok_or_else(|| anyhow!("level '{l}' must be province, prefecture or county"))?),
+        Some(l) => Some(
+            Level::parse(l)
+                .ok_or_else(|| anyhow!("level '{l}' must be province, prefecture or county"))?,
+        ),
         None => None,
     };
     let rows: Vec<Vec<String>> = t
@@ -376,7 +517,13 @@ pub fn region_list(out: &mut dyn Write, parent: Option<&str>, level: Option<&str
             ]
         })
         .collect();
-    emit(out, format, &["code", "name", "level", "parent", "lon", "lat"], &rows, 40)?;
+    emit(
+        out,
+        format,
+        &["code", "name", "level", "parent", "lon", "lat"],
+        &rows,
+        40,
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -395,7 +542,14 @@ pub fn region_show(out: &mut dyn Write, code: &str) -> anyhow::Result<ExitCode> 
         }
     }
     chain.reverse();
-    writeln!(out, "{} {} ({}) — {}", r.code, r.name, r.level.as_str(), chain.join(" › "))?;
+    writeln!(
+        out,
+        "{} {} ({}) — {}",
+        r.code,
+        r.name,
+        r.level.as_str(),
+        chain.join(" › ")
+    )?;
     if let Some((x, y)) = r.point {
         writeln!(out, "point: {x}, {y} (GCJ-02, see data/regions/SOURCES.md)")?;
     }

@@ -10,7 +10,9 @@ use toml::Spanned;
 
 use crate::diag::{Diagnostic, LineIndex, Severity};
 use crate::region::{RegionCode, RegionTable};
-use crate::target::{self, Cell, Comparison, CumulativeStyle, Direction, ParseOptions, Value, Window};
+use crate::target::{
+    self, Cell, Comparison, CumulativeStyle, Direction, ParseOptions, Value, Window,
+};
 
 /// 领域 — the nine domains of the 十四五 public-service plans (七有两保障).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -350,7 +352,7 @@ pub fn load(file: &str, text: &str, ctx: &Context<'_>) -> (Option<Plan>, Vec<Dia
     };
     let plan = check(&mut sink, raw, ctx);
     let failed = sink.diags.iter().any(|d| d.severity == Severity::Error);
-    sink.diags.sort_by(|a, b| (a.line, a.column).cmp(&(b.line, b.column)));
+    sink.diags.sort_by_key(|d| (d.line, d.column));
     (if failed { None } else { plan }, sink.diags)
 }
 
@@ -368,7 +370,11 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     {
-        sink.error(h.id.span().start, "plan-id", format!("plan id '{id}' must be lowercase letters, digits and '-'"));
+        sink.error(
+            h.id.span().start,
+            "plan-id",
+            format!("plan id '{id}' must be lowercase letters, digits and '-'"),
+        );
     }
 
     let region = if h.region.get_ref().is_empty() {
@@ -378,7 +384,11 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
             Ok(code) => {
                 if let Some(t) = ctx.regions {
                     if t.get(code).is_none() {
-                        sink.error(h.region.span().start, "unknown-region", format!("unknown region code {code}"));
+                        sink.error(
+                            h.region.span().start,
+                            "unknown-region",
+                            format!("unknown region code {code}"),
+                        );
                     }
                 }
                 Some(code)
@@ -392,35 +402,56 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
 
     let (base_year, target_year) = (*h.base_year.get_ref(), *h.target_year.get_ref());
     if !(1949..=2100).contains(&base_year) {
-        sink.error(h.base_year.span().start, "year", format!("base year {base_year} is not plausible"));
+        sink.error(
+            h.base_year.span().start,
+            "year",
+            format!("base year {base_year} is not plausible"),
+        );
     }
     if target_year <= base_year {
-        sink.error(h.target_year.span().start, "year", format!("target year {target_year} is not after the base year {base_year}"));
+        sink.error(
+            h.target_year.span().start,
+            "year",
+            format!("target year {target_year} is not after the base year {base_year}"),
+        );
     }
 
     let table = match h.table.get_ref().as_str() {
         "surviving" => TableStatus::Surviving,
         "lost" => TableStatus::Lost,
         other => {
-            sink.error(h.table.span().start, "table", format!("table must be \"surviving\" or \"lost\", not '{other}'"));
+            sink.error(
+                h.table.span().start,
+                "table",
+                format!("table must be \"surviving\" or \"lost\", not '{other}'"),
+            );
             TableStatus::Surviving
         }
     };
 
     let cumulative_marker = match &h.cumulative_marker {
         None => None,
-        Some(m) => match CumulativeStyle::from_declaration(m.get_ref()) {
-            Some(s) => Some(s),
-            None => {
-                sink.error(m.span().start, "cumulative-marker", format!("cumulative_marker '{}' is not one of \"[]\", \"[　]\", \"〔〕\", \"*\"", m.get_ref()));
-                None
+        Some(m) => {
+            match CumulativeStyle::from_declaration(m.get_ref()) {
+                Some(s) => Some(s),
+                None => {
+                    sink.error(m.span().start, "cumulative-marker", format!("cumulative_marker '{}' is not one of \"[]\", \"[　]\", \"〔〕\", \"*\"", m.get_ref()));
+                    None
+                }
             }
-        },
+        }
     };
 
     let source_text = (ctx.source)(h.source_document.get_ref());
     if source_text.is_none() {
-        sink.error(h.source_document.span().start, "source-document", format!("source document '{}' not found", h.source_document.get_ref()));
+        sink.error(
+            h.source_document.span().start,
+            "source-document",
+            format!(
+                "source document '{}' not found",
+                h.source_document.get_ref()
+            ),
+        );
     }
     let source_index = source_text.as_deref().map(LineIndex::new);
     let source_lines = |from: usize, to: usize| -> Option<String> {
@@ -436,10 +467,22 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
         if let Some(text) = source_lines(*line.get_ref(), *line.get_ref()) {
             let decl = strip_ws(m.get_ref());
             if !text.contains(&decl) {
-                sink.error(line.span().start, "source-mismatch", format!("line {} of the source does not contain the declared marker '{}'", line.get_ref(), m.get_ref()));
+                sink.error(
+                    line.span().start,
+                    "source-mismatch",
+                    format!(
+                        "line {} of the source does not contain the declared marker '{}'",
+                        line.get_ref(),
+                        m.get_ref()
+                    ),
+                );
             }
         } else if source_index.is_some() {
-            sink.error(line.span().start, "source-line", format!("line {} is beyond the source document", line.get_ref()));
+            sink.error(
+                line.span().start,
+                "source-line",
+                format!("line {} is beyond the source document", line.get_ref()),
+            );
         }
     }
 
@@ -447,17 +490,27 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
     for n in raw.table_note {
         let line = *n.line.get_ref();
         match source_lines(line, line) {
-            Some(text) => {
-                if !text.contains(&strip_ws(n.text.get_ref())) {
-                    sink.error(n.text.span().start, "source-mismatch", format!("table note is not on line {line} of the source"));
-                }
+            Some(text) if !text.contains(&strip_ws(n.text.get_ref())) => {
+                sink.error(
+                    n.text.span().start,
+                    "source-mismatch",
+                    format!("table note is not on line {line} of the source"),
+                );
             }
+            Some(_) => {}
             None if source_index.is_some() => {
-                sink.error(n.line.span().start, "source-line", format!("line {line} is beyond the source document"));
+                sink.error(
+                    n.line.span().start,
+                    "source-line",
+                    format!("line {line} is beyond the source document"),
+                );
             }
             None => {}
         }
-        table_notes.push(TableNote { line, text: n.text.into_inner() });
+        table_notes.push(TableNote {
+            line,
+            text: n.text.into_inner(),
+        });
     }
 
     let mut categories: Vec<Category> = Vec::new();
@@ -466,14 +519,26 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
         let c = c.into_inner();
         let name = c.name.get_ref().clone();
         if categories.iter().any(|k| k.name == name) {
-            sink.error(c.name.span().start, "duplicate-category", format!("category '{name}' is declared twice"));
+            sink.error(
+                c.name.span().start,
+                "duplicate-category",
+                format!("category '{name}' is declared twice"),
+            );
         }
         match Domain::parse(c.domain.get_ref()) {
             Some(domain) => categories.push(Category { name, domain }),
             None => {
                 // Known by name, so that its indicators are not reported again as using an unknown category.
                 unmapped_categories.insert(name);
-                sink.error(c.domain.span().start, "unknown-domain", format!("unknown domain '{}' (expected one of {})", c.domain.get_ref(), domain_list()));
+                sink.error(
+                    c.domain.span().start,
+                    "unknown-domain",
+                    format!(
+                        "unknown domain '{}' (expected one of {})",
+                        c.domain.get_ref(),
+                        domain_list()
+                    ),
+                );
             }
         }
     }
@@ -490,34 +555,65 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
             sink.error(r.code.span().start, "code", "empty indicator code".into());
         }
         if let Some(first) = seen_codes.insert(code.clone(), file_line) {
-            sink.error(r.code.span().start, "duplicate-code", format!("indicator code '{code}' is used twice (first at line {first})"));
+            sink.error(
+                r.code.span().start,
+                "duplicate-code",
+                format!("indicator code '{code}' is used twice (first at line {first})"),
+            );
         }
         if let Some(seq) = r.seq {
             if !seen_seq.insert(seq) {
-                sink.error(r.code.span().start, "duplicate-seq", format!("序号 {seq} is used twice"));
+                sink.error(
+                    r.code.span().start,
+                    "duplicate-seq",
+                    format!("序号 {seq} is used twice"),
+                );
             }
         }
         let origin = match r.origin.get_ref().as_str() {
             "table" => Origin::Table,
             "prose" => Origin::Prose,
             o => {
-                sink.error(r.origin.span().start, "origin", format!("origin must be \"table\" or \"prose\", not '{o}'"));
+                sink.error(
+                    r.origin.span().start,
+                    "origin",
+                    format!("origin must be \"table\" or \"prose\", not '{o}'"),
+                );
                 Origin::Table
             }
         };
         if table == TableStatus::Lost && origin == Origin::Table {
-            sink.error(r.origin.span().start, "origin", "the plan's table is lost: its indicators can only come from prose".into());
+            sink.error(
+                r.origin.span().start,
+                "origin",
+                "the plan's table is lost: its indicators can only come from prose".into(),
+            );
         }
         let category = r.category.get_ref().clone();
-        let cat_domain = categories.iter().find(|c| c.name == category).map(|c| c.domain);
+        let cat_domain = categories
+            .iter()
+            .find(|c| c.name == category)
+            .map(|c| c.domain);
         if cat_domain.is_none() && !unmapped_categories.contains(&category) {
-            sink.error(r.category.span().start, "unknown-category", format!("category '{category}' is not declared in [[category]]"));
+            sink.error(
+                r.category.span().start,
+                "unknown-category",
+                format!("category '{category}' is not declared in [[category]]"),
+            );
         }
         let domain = match &r.domain {
             Some(d) => match Domain::parse(d.get_ref()) {
                 Some(x) => Some(x),
                 None => {
-                    sink.error(d.span().start, "unknown-domain", format!("unknown domain '{}' (expected one of {})", d.get_ref(), domain_list()));
+                    sink.error(
+                        d.span().start,
+                        "unknown-domain",
+                        format!(
+                            "unknown domain '{}' (expected one of {})",
+                            d.get_ref(),
+                            domain_list()
+                        ),
+                    );
                     None
                 }
             },
@@ -525,12 +621,20 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
         };
         let attribute = Attribute::parse(r.attribute.get_ref());
         if attribute.is_none() {
-            sink.error(r.attribute.span().start, "attribute", format!("属性 '{}' must be 约束性 or 预期性", r.attribute.get_ref()));
+            sink.error(
+                r.attribute.span().start,
+                "attribute",
+                format!("属性 '{}' must be 约束性 or 预期性", r.attribute.get_ref()),
+            );
         }
         let direction = match &r.direction {
             None => Direction::Increase,
             Some(d) => Direction::parse(d.get_ref()).unwrap_or_else(|| {
-                sink.error(d.span().start, "direction", format!("direction '{}' must be increase or decrease", d.get_ref()));
+                sink.error(
+                    d.span().start,
+                    "direction",
+                    format!("direction '{}' must be increase or decrease", d.get_ref()),
+                );
                 Direction::Increase
             }),
         };
@@ -543,34 +647,46 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
                 }
                 Some(x) => Some(x),
                 None => {
-                    sink.error(w.span().start, "window", format!("window '{}' must be level or per_year", w.get_ref()));
+                    sink.error(
+                        w.span().start,
+                        "window",
+                        format!("window '{}' must be level or per_year", w.get_ref()),
+                    );
                     None
                 }
             },
         };
         let unit = r.unit.get_ref().clone();
-        let options = ParseOptions { unit: Some(unit.as_str()) };
+        let options = ParseOptions {
+            unit: Some(unit.as_str()),
+        };
 
         // Parse each cell; a parse error is reported at the cell.
-        let parse_cell = |sink: &mut Sink<'_>, field: &str, cell: &Spanned<String>| -> Option<Cell> {
-            match target::parse(cell.get_ref(), &options) {
-                Ok(c) => Some(match window {
-                    Some(w) => c.with_window(w),
-                    None => c,
-                }),
-                Err(e) => {
-                    sink.error(cell.span().start, "target-grammar", format!("{field}: {e}"));
-                    None
+        let parse_cell =
+            |sink: &mut Sink<'_>, field: &str, cell: &Spanned<String>| -> Option<Cell> {
+                match target::parse(cell.get_ref(), &options) {
+                    Ok(c) => Some(match window {
+                        Some(w) => c.with_window(w),
+                        None => c,
+                    }),
+                    Err(e) => {
+                        sink.error(cell.span().start, "target-grammar", format!("{field}: {e}"));
+                        None
+                    }
                 }
-            }
-        };
+            };
         let baseline = parse_cell(sink, "baseline", &r.baseline);
         let target_cell = match &r.target_reading {
             Some(reading) => {
                 if r.note.as_deref().unwrap_or("").trim().is_empty() {
-                    sink.error(reading.span().start, "target-reading", "target_reading replaces damaged text: the note must say why".into());
+                    sink.error(
+                        reading.span().start,
+                        "target-reading",
+                        "target_reading replaces damaged text: the note must say why".into(),
+                    );
                 }
-                parse_cell(sink, "target_reading", reading).map(|c| Cell::new(r.target.get_ref().clone(), c.value().clone()))
+                parse_cell(sink, "target_reading", reading)
+                    .map(|c| Cell::new(r.target.get_ref().clone(), c.value().clone()))
             }
             None => parse_cell(sink, "target", &r.target),
         };
@@ -580,13 +696,19 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
         for (field, cell, span) in [
             ("baseline", baseline.as_ref(), r.baseline.span().start),
             ("target", target_cell.as_ref(), r.target.span().start),
-            ("actual", actual.as_ref().and_then(|a| a.as_ref()), r.actual.as_ref().map(|a| a.span().start).unwrap_or(0)),
+            (
+                "actual",
+                actual.as_ref().and_then(|a| a.as_ref()),
+                r.actual.as_ref().map(|a| a.span().start).unwrap_or(0),
+            ),
         ] {
             let Some(cell) = cell else { continue };
             if let Value::Quantity(q) = cell.value() {
                 if let Some(style) = q.marker {
                     if cumulative_marker != Some(style) {
-                        let declared = cumulative_marker.map(|s| format!("declares '{}'", s.as_str())).unwrap_or_else(|| "declares no cumulative marker".into());
+                        let declared = cumulative_marker
+                            .map(|s| format!("declares '{}'", s.as_str()))
+                            .unwrap_or_else(|| "declares no cumulative marker".into());
                         sink.error(span, "cumulative-marker", format!("{field} '{}' uses the cumulative marker '{}' but the plan {declared}", cell.raw(), style.as_str()));
                     }
                 }
@@ -598,7 +720,11 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
         for (field, cell, span) in [
             ("baseline", baseline.as_ref(), r.baseline.span().start),
             ("target", target_cell.as_ref(), r.target.span().start),
-            ("actual", actual.as_ref().and_then(|a| a.as_ref()), r.actual.as_ref().map(|a| a.span().start).unwrap_or(0)),
+            (
+                "actual",
+                actual.as_ref().and_then(|a| a.as_ref()),
+                r.actual.as_ref().map(|a| a.span().start).unwrap_or(0),
+            ),
         ] {
             let Some(cell) = cell else { continue };
             let (values, cell_unit): (Vec<f64>, Option<&str>) = match cell.value() {
@@ -607,11 +733,25 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
                 _ => (vec![], None),
             };
             let is_percent = percent_unit || cell_unit == Some("%");
-            if is_percent && values.iter().any(|v| *v > 100.0 || *v < -100.0) && !cell.is_cumulative() {
-                sink.error(span, "unit-range", format!("{field} '{}' is a percentage above 100", cell.raw()));
+            if is_percent
+                && values.iter().any(|v| *v > 100.0 || *v < -100.0)
+                && !cell.is_cumulative()
+            {
+                sink.error(
+                    span,
+                    "unit-range",
+                    format!("{field} '{}' is a percentage above 100", cell.raw()),
+                );
             }
             if cell_unit == Some("%") && !percent_unit {
-                sink.error(span, "unit-mismatch", format!("{field} '{}' is written in % but the indicator's unit is '{unit}'", cell.raw()));
+                sink.error(
+                    span,
+                    "unit-mismatch",
+                    format!(
+                        "{field} '{}' is written in % but the indicator's unit is '{unit}'",
+                        cell.raw()
+                    ),
+                );
             }
             if let Value::Qualitative(q) = cell.value() {
                 if q.rule().1 == 100.0 && !percent_unit && !unit.trim().is_empty() {
@@ -621,15 +761,27 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
         }
 
         // Pairs need two series names, and only pairs may have them.
-        let has_pair = [baseline.as_ref(), target_cell.as_ref(), actual.as_ref().and_then(|a| a.as_ref())]
-            .into_iter()
-            .flatten()
-            .any(|c| matches!(c.value(), Value::Pair(_)));
+        let has_pair = [
+            baseline.as_ref(),
+            target_cell.as_ref(),
+            actual.as_ref().and_then(|a| a.as_ref()),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|c| matches!(c.value(), Value::Pair(_)));
         if has_pair && r.series.len() != 2 {
-            sink.error(entry_offset, "series", format!("indicator '{code}' has paired cells: `series` must name the two series"));
+            sink.error(
+                entry_offset,
+                "series",
+                format!("indicator '{code}' has paired cells: `series` must name the two series"),
+            );
         }
         if !has_pair && !r.series.is_empty() {
-            sink.error(entry_offset, "series", format!("indicator '{code}' names series but none of its cells is a pair"));
+            sink.error(
+                entry_offset,
+                "series",
+                format!("indicator '{code}' names series but none of its cells is a pair"),
+            );
         }
 
         // The target must not contradict the direction.
@@ -645,16 +797,31 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
                     Direction::Decrease => cmp.is_lower_bound(),
                 };
                 if contradicts {
-                    sink.error(r.target.span().start, "direction", format!("target '{}' ({}) contradicts the direction '{}'", t.raw(), cmp.symbol(), direction.as_str()));
+                    sink.error(
+                        r.target.span().start,
+                        "direction",
+                        format!(
+                            "target '{}' ({}) contradicts the direction '{}'",
+                            t.raw(),
+                            cmp.symbol(),
+                            direction.as_str()
+                        ),
+                    );
                 }
             }
-            if let (Some(b), Some(tv), Some(cmp)) = (baseline.as_ref().and_then(Cell::number), t.number(), cmp) {
+            if let (Some(b), Some(tv), Some(cmp)) =
+                (baseline.as_ref().and_then(Cell::number), t.number(), cmp)
+            {
                 let same_window = baseline.as_ref().map(|c| c.kind()) == Some(t.kind());
                 let wrong_side = match direction {
                     Direction::Increase => tv < b,
                     Direction::Decrease => tv > b,
                 };
-                if same_window && cmp == Comparison::Eq && wrong_side && !matches!(t.value(), Value::Qualitative(_)) {
+                if same_window
+                    && cmp == Comparison::Eq
+                    && wrong_side
+                    && !matches!(t.value(), Value::Qualitative(_))
+                {
                     sink.warning(r.target.span().start, "direction", format!("target {} lies on the wrong side of the baseline {} for an indicator that should {}", target::fmt_num(tv), target::fmt_num(b), direction.as_str()));
                 }
             }
@@ -662,26 +829,57 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
 
         // Province-added marker.
         if r.province_added && h.province_added_marker.is_none() {
-            sink.error(entry_offset, "province-added", "province_added is set but the plan declares no province_added_marker".into());
+            sink.error(
+                entry_offset,
+                "province-added",
+                "province_added is set but the plan declares no province_added_marker".into(),
+            );
         }
         if let (Some(marker), Some(nr)) = (&h.province_added_marker, &r.name_raw) {
             let has = nr.get_ref().contains(marker.as_str());
             if has != r.province_added {
-                sink.error(nr.span().start, "province-added", format!("name_raw {} the marker '{marker}' but province_added is {}", if has { "carries" } else { "lacks" }, r.province_added));
+                sink.error(
+                    nr.span().start,
+                    "province-added",
+                    format!(
+                        "name_raw {} the marker '{marker}' but province_added is {}",
+                        if has { "carries" } else { "lacks" },
+                        r.province_added
+                    ),
+                );
             }
         }
 
         // Every raw cell stands on its source lines.
         let from = *r.source_line.get_ref();
-        let to = r.source_end_line.as_ref().map(|s| *s.get_ref()).unwrap_or(from);
+        let to = r
+            .source_end_line
+            .as_ref()
+            .map(|s| *s.get_ref())
+            .unwrap_or(from);
         if to < from {
-            sink.error(r.source_line.span().start, "source-line", format!("source_end_line {to} is before source_line {from}"));
+            sink.error(
+                r.source_line.span().start,
+                "source-line",
+                format!("source_end_line {to} is before source_line {from}"),
+            );
         } else if let Some(idx) = source_index.as_ref() {
             match source_lines(from, to) {
-                None => sink.error(r.source_line.span().start, "source-line", format!("lines {from}..={to} are beyond the source document ({} lines)", idx.line_count())),
+                None => sink.error(
+                    r.source_line.span().start,
+                    "source-line",
+                    format!(
+                        "lines {from}..={to} are beyond the source document ({} lines)",
+                        idx.line_count()
+                    ),
+                ),
                 Some(text) => {
                     let name_written = r.name_raw.as_ref().unwrap_or(&r.name);
-                    let mut cells: Vec<(&str, &Spanned<String>)> = vec![("name", name_written), ("baseline", &r.baseline), ("target", &r.target)];
+                    let mut cells: Vec<(&str, &Spanned<String>)> = vec![
+                        ("name", name_written),
+                        ("baseline", &r.baseline),
+                        ("target", &r.target),
+                    ];
                     if let Some(a) = &r.actual {
                         cells.push(("actual", a));
                     }
@@ -698,16 +896,27 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
                             }
                         }
                         if !found {
-                            sink.error(cell.span().start, "source-mismatch", format!("{field} '{}' does not occur on source lines {from}..={to}", cell.get_ref()));
+                            sink.error(
+                                cell.span().start,
+                                "source-mismatch",
+                                format!(
+                                    "{field} '{}' does not occur on source lines {from}..={to}",
+                                    cell.get_ref()
+                                ),
+                            );
                         }
                     }
                 }
             }
         }
 
-        if let (Some(domain), Some(attribute), Some(baseline), Some(target_cell), true) =
-            (domain, attribute, baseline, target_cell, actual.as_ref().is_none_or(|a| a.is_some()))
-        {
+        if let (Some(domain), Some(attribute), Some(baseline), Some(target_cell), true) = (
+            domain,
+            attribute,
+            baseline,
+            target_cell,
+            actual.as_ref().is_none_or(|a| a.is_some()),
+        ) {
             indicators.push(Indicator {
                 code,
                 seq: r.seq,
@@ -735,7 +944,11 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
         }
     }
     if indicators.is_empty() && seen_codes.is_empty() {
-        sink.error(header_span, "empty-plan", "the plan has no indicators".into());
+        sink.error(
+            header_span,
+            "empty-plan",
+            "the plan has no indicators".into(),
+        );
     }
 
     Some(Plan {
@@ -757,5 +970,9 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
 }
 
 fn domain_list() -> String {
-    Domain::ALL.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ")
+    Domain::ALL
+        .iter()
+        .map(|d| d.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

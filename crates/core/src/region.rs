@@ -107,7 +107,11 @@ impl RegionTable {
                     errors.push(RegionError {
                         row: 1,
                         column: String::new(),
-                        reason: format!("header must be {}, found {}", expected.join(","), got.join(",")),
+                        reason: format!(
+                            "header must be {}, found {}",
+                            expected.join(","),
+                            got.join(",")
+                        ),
                     });
                     return Err(errors);
                 }
@@ -127,13 +131,21 @@ impl RegionTable {
             let rec = match rec {
                 Ok(r) => r,
                 Err(e) => {
-                    errors.push(RegionError { row, column: String::new(), reason: e.to_string() });
+                    errors.push(RegionError {
+                        row,
+                        column: String::new(),
+                        reason: e.to_string(),
+                    });
                     continue;
                 }
             };
             let field = |k: usize| rec.get(k).unwrap_or("").trim();
             let mut bad = |column: &str, reason: String| {
-                errors.push(RegionError { row, column: column.to_string(), reason })
+                errors.push(RegionError {
+                    row,
+                    column: column.to_string(),
+                    reason,
+                })
             };
             let code = match RegionCode::parse(field(0)) {
                 Ok(c) => Some(c),
@@ -148,7 +160,10 @@ impl RegionTable {
             }
             let level = Level::parse(field(2));
             if level.is_none() {
-                bad("level", format!("'{}' is not province, prefecture or county", field(2)));
+                bad(
+                    "level",
+                    format!("'{}' is not province, prefecture or county", field(2)),
+                );
             }
             let parent = if field(3).is_empty() {
                 None
@@ -164,11 +179,16 @@ impl RegionTable {
             let point = match (field(4), field(5)) {
                 ("", "") => None,
                 (lon, lat) => match (lon.parse::<f64>(), lat.parse::<f64>()) {
-                    (Ok(x), Ok(y)) if (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y) => {
+                    (Ok(x), Ok(y))
+                        if (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y) =>
+                    {
                         Some((x, y))
                     }
                     _ => {
-                        bad("lon", format!("'{lon},{lat}' is not a longitude,latitude pair"));
+                        bad(
+                            "lon",
+                            format!("'{lon},{lat}' is not a longitude,latitude pair"),
+                        );
                         None
                     }
                 },
@@ -178,7 +198,16 @@ impl RegionTable {
                     bad("code", format!("duplicate code {code}"));
                     continue;
                 }
-                table.regions.insert(code, Region { code, name, level, parent, point });
+                table.regions.insert(
+                    code,
+                    Region {
+                        code,
+                        name,
+                        level,
+                        parent,
+                        point,
+                    },
+                );
             }
         }
         // Parents must exist and be one level up.
@@ -186,26 +215,47 @@ impl RegionTable {
         for (row, r) in table.regions.values().enumerate() {
             match (r.level, r.parent) {
                 (Level::Province, None) => {}
-                (Level::Province, Some(_)) => structural.push((row, r.code, "a province has no parent".to_string())),
+                (Level::Province, Some(_)) => {
+                    structural.push((row, r.code, "a province has no parent".to_string()))
+                }
                 (_, None) => structural.push((row, r.code, "missing parent".to_string())),
                 (level, Some(p)) => match table.regions.get(&p) {
-                    None => structural.push((row, r.code, format!("parent {p} is not in the table"))),
+                    None => {
+                        structural.push((row, r.code, format!("parent {p} is not in the table")))
+                    }
                     Some(pr) => {
                         let ok = matches!(
                             (pr.level, level),
-                            (Level::Province, Level::Prefecture) | (Level::Prefecture, Level::County)
+                            (Level::Province, Level::Prefecture)
+                                | (Level::Prefecture, Level::County)
                         );
                         if !ok {
-                            structural.push((row, r.code, format!("a {} cannot be the parent of a {}", pr.level.as_str(), level.as_str())));
+                            structural.push((
+                                row,
+                                r.code,
+                                format!(
+                                    "a {} cannot be the parent of a {}",
+                                    pr.level.as_str(),
+                                    level.as_str()
+                                ),
+                            ));
                         }
                     }
                 },
             }
         }
         for (_, code, reason) in structural {
-            errors.push(RegionError { row: 0, column: "parent".into(), reason: format!("{code}: {reason}") });
+            errors.push(RegionError {
+                row: 0,
+                column: "parent".into(),
+                reason: format!("{code}: {reason}"),
+            });
         }
-        if errors.is_empty() { Ok(table) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(table)
+        } else {
+            Err(errors)
+        }
     }
 
     /// The region with this code, if known.
@@ -219,12 +269,16 @@ impl RegionTable {
     /// A message naming the code when it is malformed or unknown.
     pub fn lookup(&self, code: &str) -> Result<&Region, String> {
         let c = RegionCode::parse(code)?;
-        self.regions.get(&c).ok_or_else(|| format!("unknown region code {c}"))
+        self.regions
+            .get(&c)
+            .ok_or_else(|| format!("unknown region code {c}"))
     }
 
     /// The direct children of a region, in code order.
     pub fn children(&self, code: RegionCode) -> impl Iterator<Item = &Region> {
-        self.regions.values().filter(move |r| r.parent == Some(code))
+        self.regions
+            .values()
+            .filter(move |r| r.parent == Some(code))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Region> {

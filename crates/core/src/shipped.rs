@@ -31,11 +31,26 @@ pub const PLANS: &[ShippedPlan] = plan_files!(
 
 /// The seed documents, by the name plan files use (`seeds/<file>`).
 const SEEDS: &[(&str, &str)] = &[
-    ("seeds/000_99d98131ff422fac.txt", include_str!("../../../plans/seeds/000_99d98131ff422fac.txt")),
-    ("seeds/001_35a2699f1af213e7.txt", include_str!("../../../plans/seeds/001_35a2699f1af213e7.txt")),
-    ("seeds/002_9cfe9112784fc8fd.txt", include_str!("../../../plans/seeds/002_9cfe9112784fc8fd.txt")),
-    ("seeds/003_5e766a782477adbf.txt", include_str!("../../../plans/seeds/003_5e766a782477adbf.txt")),
-    ("seeds/004_e3f94e0aafab1863.txt", include_str!("../../../plans/seeds/004_e3f94e0aafab1863.txt")),
+    (
+        "seeds/000_99d98131ff422fac.txt",
+        include_str!("../../../plans/seeds/000_99d98131ff422fac.txt"),
+    ),
+    (
+        "seeds/001_35a2699f1af213e7.txt",
+        include_str!("../../../plans/seeds/001_35a2699f1af213e7.txt"),
+    ),
+    (
+        "seeds/002_9cfe9112784fc8fd.txt",
+        include_str!("../../../plans/seeds/002_9cfe9112784fc8fd.txt"),
+    ),
+    (
+        "seeds/003_5e766a782477adbf.txt",
+        include_str!("../../../plans/seeds/003_5e766a782477adbf.txt"),
+    ),
+    (
+        "seeds/004_e3f94e0aafab1863.txt",
+        include_str!("../../../plans/seeds/004_e3f94e0aafab1863.txt"),
+    ),
 ];
 
 /// The region table CSV (`code,name,level,parent,lon,lat`).
@@ -43,8 +58,14 @@ pub const REGIONS_CSV: &str = include_str!("../../../data/regions/regions.csv");
 
 /// The 2020 actuals of the 十三五 completion tables, as tidy observation CSVs: (file, text).
 pub const OBSERVATIONS: &[(&str, &str)] = &[
-    ("data/observations/guizhou-13-actual-2020.csv", include_str!("../../../data/observations/guizhou-13-actual-2020.csv")),
-    ("data/observations/yunnan-13-actual-2020.csv", include_str!("../../../data/observations/yunnan-13-actual-2020.csv")),
+    (
+        "data/observations/guizhou-13-actual-2020.csv",
+        include_str!("../../../data/observations/guizhou-13-actual-2020.csv"),
+    ),
+    (
+        "data/observations/yunnan-13-actual-2020.csv",
+        include_str!("../../../data/observations/yunnan-13-actual-2020.csv"),
+    ),
 ];
 
 /// The text of a shipped seed document named as in a plan file (`seeds/003_….txt`).
@@ -63,6 +84,12 @@ pub fn regions() -> Result<RegionTable, Vec<crate::region::RegionError>> {
 /// Loads every shipped plan with the shipped regions and seeds.
 pub fn plans(regions: &RegionTable) -> Vec<(Option<Plan>, Vec<Diagnostic>)> {
     let source = |name: &str| seed(name).map(str::to_string);
-    let ctx = Context { regions: Some(regions), source: &source };
-    PLANS.iter().map(|p| plan::load(p.file, p.text, &ctx)).collect()
+    let ctx = Context {
+        regions: Some(regions),
+        source: &source,
+    };
+    PLANS
+        .iter()
+        .map(|p| plan::load(p.file, p.text, &ctx))
+        .collect()
 }

@@ -514,9 +514,43 @@ const UNIT_MULTIPLIERS: &[&str] = &["万", "亿", "千", "百"];
 
 /// Unit words known to the grammar, longest first where one is a prefix of another.
 const UNIT_WORDS: &[&str] = &[
-    "平方米", "人次", "床位", "公里", "千米", "小时", "分钟", "个", "人", "名", "张", "家", "所", "岁",
-    "年", "次", "套", "户", "元", "米", "天", "床", "种", "项", "座", "处", "间", "册", "件", "类", "条",
-    "支", "台", "辆", "场", "批", "队",
+    "平方米",
+    "人次",
+    "床位",
+    "公里",
+    "千米",
+    "小时",
+    "分钟",
+    "个",
+    "人",
+    "名",
+    "张",
+    "家",
+    "所",
+    "岁",
+    "年",
+    "次",
+    "套",
+    "户",
+    "元",
+    "米",
+    "天",
+    "床",
+    "种",
+    "项",
+    "座",
+    "处",
+    "间",
+    "册",
+    "件",
+    "类",
+    "条",
+    "支",
+    "台",
+    "辆",
+    "场",
+    "批",
+    "队",
 ];
 
 /// Parses one cell as written in a plan.
@@ -552,10 +586,12 @@ fn parse_normalized(raw: &str, s: &str, options: &ParseOptions<'_>) -> Result<Va
         return Ok(Value::Qualitative(q));
     }
     match s {
-        "达到全国平均水平" | "全国平均水平" | "达到全国平均" | "不低于全国平均水平" => {
+        "达到全国平均水平" | "全国平均水平" | "达到全国平均" | "不低于全国平均水平" =>
+        {
             return Ok(Value::Reference(Reference::National));
         }
-        "达到西部平均水平" | "西部平均水平" | "达到西部平均" | "不低于西部平均水平" => {
+        "达到西部平均水平" | "西部平均水平" | "达到西部平均" | "不低于西部平均水平" =>
+        {
             return Ok(Value::Reference(Reference::Western));
         }
         _ => {}
@@ -583,10 +619,18 @@ fn parse_normalized(raw: &str, s: &str, options: &ParseOptions<'_>) -> Result<Va
         };
         if let Some(close) = close {
             if chars.last() != Some(&close) || end - p.pos < 2 {
-                return Err(err(raw, p.pos, format!("bracket '{first}' is not closed by '{close}'")));
+                return Err(err(
+                    raw,
+                    p.pos,
+                    format!("bracket '{first}' is not closed by '{close}'"),
+                ));
             }
             if first == '【' {
-                return Err(err(raw, p.pos, "【】 is not a cumulative marker any seed plan declares"));
+                return Err(err(
+                    raw,
+                    p.pos,
+                    "【】 is not a cumulative marker any seed plan declares",
+                ));
             }
             marker = Some(if first == '[' {
                 CumulativeStyle::SquareBrackets
@@ -608,7 +652,11 @@ fn parse_normalized(raw: &str, s: &str, options: &ParseOptions<'_>) -> Result<Va
     }
     if marker.is_some() {
         if window == Window::PerYear {
-            return Err(err(raw, 0, "a per-year flow (每年) cannot also be a five-year cumulative value"));
+            return Err(err(
+                raw,
+                0,
+                "a per-year flow (每年) cannot also be a five-year cumulative value",
+            ));
         }
         window = Window::Cumulative;
     }
@@ -628,7 +676,11 @@ fn parse_normalized(raw: &str, s: &str, options: &ParseOptions<'_>) -> Result<Va
         }),
         Parsed::Two(comparison, values, unit) => {
             if marker.is_some() || window != Window::Level {
-                return Err(err(raw, 0, "a paired value cannot be cumulative or per-year"));
+                return Err(err(
+                    raw,
+                    0,
+                    "a paired value cannot be cumulative or per-year",
+                ));
             }
             Value::Pair(Pair {
                 comparison,
@@ -652,14 +704,9 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn rest_starts_with(&self, word: &str) -> bool {
-        let mut i = self.pos;
-        for w in word.chars() {
-            if self.chars.get(i) != Some(&w) {
-                return false;
-            }
-            i += 1;
-        }
-        true
+        word.chars()
+            .enumerate()
+            .all(|(k, w)| self.chars.get(self.pos + k) == Some(&w))
     }
 
     fn eat(&mut self, word: &str) -> bool {
@@ -771,7 +818,11 @@ fn parse_quantity(mut p: Reader<'_>, options: &ParseOptions<'_>) -> Result<Parse
                 matched = true;
                 if let Some(c) = cmp {
                     if prefix.is_some_and(|old| old != *c) {
-                        return Err(err(raw, p.pos, format!("two contradicting comparisons before the number ('{word}')")));
+                        return Err(err(
+                            raw,
+                            p.pos,
+                            format!("two contradicting comparisons before the number ('{word}')"),
+                        ));
                     }
                     prefix = Some(*c);
                 }
@@ -796,7 +847,11 @@ fn parse_quantity(mut p: Reader<'_>, options: &ParseOptions<'_>) -> Result<Parse
         }
         let unit2 = p.unit();
         if unit.is_some() && unit2.is_some() && unit != unit2 {
-            return Err(err(raw, at, "the two values of a pair have different units"));
+            return Err(err(
+                raw,
+                at,
+                "the two values of a pair have different units",
+            ));
         }
         unit = unit.or(unit2);
     }
@@ -809,7 +864,11 @@ fn parse_quantity(mut p: Reader<'_>, options: &ParseOptions<'_>) -> Result<Parse
     }
     if !p.at_end() {
         let rest: String = p.chars[p.pos..].iter().collect();
-        return Err(err(raw, p.pos, format!("unexpected text '{rest}' after the number")));
+        return Err(err(
+            raw,
+            p.pos,
+            format!("unexpected text '{rest}' after the number"),
+        ));
     }
     let comparison = match (prefix, suffix) {
         (None, None) => Comparison::Eq,
@@ -822,7 +881,13 @@ fn parse_quantity(mut p: Reader<'_>, options: &ParseOptions<'_>) -> Result<Parse
                 (Comparison::Gt, Comparison::Ge) => Comparison::Gt,
                 (Comparison::Lt, Comparison::Le) => Comparison::Lt,
                 (a, Comparison::Eq) => a,
-                _ => return Err(err(raw, first_at, "the words before and after the number contradict each other")),
+                _ => {
+                    return Err(err(
+                        raw,
+                        first_at,
+                        "the words before and after the number contradict each other",
+                    ));
+                }
             }
         }
     };
@@ -831,7 +896,9 @@ fn parse_quantity(mut p: Reader<'_>, options: &ParseOptions<'_>) -> Result<Parse
             return Err(err(
                 raw,
                 first_at,
-                format!("the cell's unit '{written}' differs from the indicator's unit '{declared}'"),
+                format!(
+                    "the cell's unit '{written}' differs from the indicator's unit '{declared}'"
+                ),
             ));
         }
     }
@@ -864,7 +931,13 @@ impl fmt::Display for Cell {
             Value::Empty => write!(f, "empty"),
             Value::NotApplicable => write!(f, "na"),
             Value::Quantity(q) => {
-                write!(f, "{} {} {}", q.window.as_str(), q.comparison.symbol(), fmt_num(q.value))
+                write!(
+                    f,
+                    "{} {} {}",
+                    q.window.as_str(),
+                    q.comparison.symbol(),
+                    fmt_num(q.value)
+                )
             }
             Value::Pair(p) => write!(
                 f,
@@ -944,8 +1017,20 @@ mod tests {
 
     #[test]
     fn rejects_unknown_text() {
-        for raw in ["大幅提高", "95%%", "[200", "以上", "70以上以下", "1/", "明显提升", "8.5%。以下"] {
-            assert!(parse(raw, &ParseOptions::default()).is_err(), "{raw:?} should be rejected");
+        for raw in [
+            "大幅提高",
+            "95%%",
+            "[200",
+            "以上",
+            "70以上以下",
+            "1/",
+            "明显提升",
+            "8.5%。以下",
+        ] {
+            assert!(
+                parse(raw, &ParseOptions::default()).is_err(),
+                "{raw:?} should be rejected"
+            );
         }
         let e = parse("95以上左", &ParseOptions::default()).err();
         assert_eq!(e.map(|e| e.position), Some(4));
@@ -957,19 +1042,38 @@ mod tests {
         assert!(parse("4.5个", &opts).is_ok());
         assert!(parse("4.5", &opts).is_ok());
         assert!(parse("4.5张", &opts).is_err());
-        let opts = ParseOptions { unit: Some("万套(户)") };
+        let opts = ParseOptions {
+            unit: Some("万套(户)"),
+        };
         assert!(parse("[70万套]", &opts).is_ok());
     }
 
     #[test]
     fn achievement_by_direction() {
-        let p = |s: &str| parse(s, &ParseOptions::default()).unwrap_or_else(|_| Cell::new(s, Value::Empty));
+        let p = |s: &str| {
+            parse(s, &ParseOptions::default()).unwrap_or_else(|_| Cell::new(s, Value::Empty))
+        };
         use Achievement::*;
-        assert_eq!(p("95").achieved(Direction::Increase, Observed::One(96.15), None), Achieved);
-        assert_eq!(p("<4.2").achieved(Direction::Decrease, Observed::One(3.75), None), Achieved);
-        assert_eq!(p("14").achieved(Direction::Decrease, Observed::One(15.9), None), NotAchieved);
-        assert_eq!(p("应保尽保").achieved(Direction::Increase, Observed::One(100.0), None), Achieved);
-        assert_eq!(p("动态清零").achieved(Direction::Decrease, Observed::One(0.0), None), Achieved);
+        assert_eq!(
+            p("95").achieved(Direction::Increase, Observed::One(96.15), None),
+            Achieved
+        );
+        assert_eq!(
+            p("<4.2").achieved(Direction::Decrease, Observed::One(3.75), None),
+            Achieved
+        );
+        assert_eq!(
+            p("14").achieved(Direction::Decrease, Observed::One(15.9), None),
+            NotAchieved
+        );
+        assert_eq!(
+            p("应保尽保").achieved(Direction::Increase, Observed::One(100.0), None),
+            Achieved
+        );
+        assert_eq!(
+            p("动态清零").achieved(Direction::Decrease, Observed::One(0.0), None),
+            Achieved
+        );
         assert_eq!(
             p("达到全国平均水平").achieved(Direction::Decrease, Observed::One(12.42), Some(16.9)),
             Achieved
@@ -978,7 +1082,13 @@ mod tests {
             p("达到全国平均水平").achieved(Direction::Increase, Observed::One(74.02), None),
             NotAssessable("reference series missing")
         );
-        assert_eq!(p("99/99").achieved(Direction::Increase, Observed::Two([99.0, 99.0]), None), Achieved);
-        assert_eq!(p("99/99").achieved(Direction::Increase, Observed::Two([95.45, 99.0]), None), NotAchieved);
+        assert_eq!(
+            p("99/99").achieved(Direction::Increase, Observed::Two([99.0, 99.0]), None),
+            Achieved
+        );
+        assert_eq!(
+            p("99/99").achieved(Direction::Increase, Observed::Two([95.45, 99.0]), None),
+            NotAchieved
+        );
     }
 }

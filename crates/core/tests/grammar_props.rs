@@ -57,7 +57,13 @@ const FORMS: &[(&str, Comparison, Window)] = &[
 
 fn to_full_width(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_digit() || c == '.' { char::from_u32(c as u32 + 0xfee0).unwrap_or(c) } else { c })
+        .map(|c| {
+            if c.is_ascii_digit() || c == '.' {
+                char::from_u32(c as u32 + 0xfee0).unwrap_or(c)
+            } else {
+                c
+            }
+        })
         .collect()
 }
 

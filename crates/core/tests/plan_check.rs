@@ -9,10 +9,17 @@ fn broken_plan_reports_all_errors_at_once() {
     let text = include_str!("fixtures/broken-plan.toml");
     let regions = shipped::regions().unwrap_or_default();
     let source = |n: &str| shipped::seed(n).map(str::to_string);
-    let ctx = Context { regions: Some(&regions), source: &source };
+    let ctx = Context {
+        regions: Some(&regions),
+        source: &source,
+    };
     let (plan, diags) = plan::load("broken-plan.toml", text, &ctx);
     assert!(plan.is_none(), "a plan with errors must not load");
-    let got: Vec<(usize, &str)> = diags.iter().filter(|d| d.severity == Severity::Error).map(|d| (d.line, d.code)).collect();
+    let got: Vec<(usize, &str)> = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| (d.line, d.code))
+        .collect();
     let want = [
         (3, "plan-id"),
         (6, "unknown-region"),
@@ -37,14 +44,21 @@ fn broken_plan_reports_all_errors_at_once() {
     }
     assert_eq!(got.len(), want.len(), "unexpected extra errors: {got:#?}");
     // Each diagnostic names the file and a column.
-    assert!(diags.iter().all(|d| d.file == "broken-plan.toml" && d.column > 0));
+    assert!(
+        diags
+            .iter()
+            .all(|d| d.file == "broken-plan.toml" && d.column > 0)
+    );
 }
 
 #[test]
 fn syntax_error_has_a_line() {
     let regions = shipped::regions().unwrap_or_default();
     let source = |n: &str| shipped::seed(n).map(str::to_string);
-    let ctx = Context { regions: Some(&regions), source: &source };
+    let ctx = Context {
+        regions: Some(&regions),
+        source: &source,
+    };
     let (plan, diags) = plan::load("x.toml", "[plan]\nid = \"a\"\nname = \n", &ctx);
     assert!(plan.is_none());
     assert_eq!(diags.len(), 1);
@@ -61,7 +75,13 @@ fn shipped_plans_are_clean() {
         counts.push((p.id.clone(), p.indicators.len()));
     }
     let want: Vec<(String, usize)> = [
-        ("qinghai-14", 8), ("gansu-14", 11), ("city-14", 19), ("guizhou-13", 23), ("guizhou-14", 41), ("yunnan-13", 20), ("yunnan-14", 22),
+        ("qinghai-14", 8),
+        ("gansu-14", 11),
+        ("city-14", 19),
+        ("guizhou-13", 23),
+        ("guizhou-14", 41),
+        ("yunnan-13", 20),
+        ("yunnan-14", 22),
     ]
     .iter()
     .map(|(a, b)| (a.to_string(), *b))

@@ -1,0 +1,230 @@
+//! The `minsheng` binary as a user runs it: exit codes, JSON shapes, values.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn minsheng(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_minsheng"))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run minsheng: {e}"))
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+}
+
+#[test]
+fn plan_list_names_the_seven_plans() {
+    let o = minsheng(&["plan", "list", "--format", "json"]);
+    assert!(o.status.success());
+    let v = json(&o);
+    let ids: Vec<&str> = v
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "qinghai-14",
+            "gansu-14",
+            "city-14",
+            "guizhou-13",
+            "guizhou-14",
+            "yunnan-13",
+            "yunnan-14"
+        ]
+    );
+}
+
+#[test]
+fn plan_check_is_clean_on_shipped_plans() {
+    let o = minsheng(&["plan", "check"]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(
+        stdout(&o).ends_with("7 files, 0 errors, 0 warnings\n"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn plan_check_on_files_from_disk() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let files: Vec<String> = [
+        "qinghai-14",
+        "gansu-14",
+        "city-14",
+        "guizhou-13",
+        "guizhou-14",
+        "yunnan-13",
+        "yunnan-14",
+    ]
+    .iter()
+    .map(|p| format!("{root}/plans/{p}.toml"))
+    .collect();
+    let mut args = vec!["plan", "check"];
+    args.extend(files.iter().map(String::as_str));
+    let o = minsheng(&args);
+    assert!(o.status.success(), "{}", stdout(&o));
+}
+
+#[test]
+fn plan_check_reports_all_errors_of_a_broken_file() {
+    let f = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/tests/fixtures/broken-plan.toml"
+    );
+    let o = minsheng(&["plan", "check", f, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let lines: Vec<Value> = stdout(&o)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    assert_eq!(lines.len(), 17);
+    assert!(
+        lines
+            .iter()
+            .all(|d| d["line"].as_u64().unwrap_or(0) > 0 && d["severity"] == "error")
+    );
+    let missing = minsheng(&["plan", "check", "/nonexistent/plan.toml"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stdout(&missing).contains("cannot read /nonexistent/plan.toml"));
+}
+
+#[test]
+fn plan_show_json_has_the_documented_fields() {
+    let o = minsheng(&["plan", "show", "guizhou-14", "--format", "json"]);
+    assert!(o.status.success());
+    let v = json(&o);
+    let rows = v.as_array().cloned().unwrap_or_default();
+    assert_eq!(rows.len(), 41);
+    for r in &rows {
+        for k in [
+            "code",
+            "name",
+            "domain",
+            "category",
+            "unit",
+            "attribute",
+            "cumulative",
+            "direction",
+            "baseline",
+            "target",
+            "source_line",
+        ] {
+            assert!(r.get(k).is_some(), "{k} missing in {r}");
+        }
+        for cell in ["baseline", "target"] {
+            for k in ["year", "raw", "kind", "comparison", "value"] {
+                assert!(r[cell].get(k).is_some(), "{cell}.{k} missing in {r}");
+            }
+        }
+    }
+    let by = |code: &str| {
+        rows.iter()
+            .find(|r| r["code"] == code)
+            .cloned()
+            .unwrap_or_default()
+    };
+    // 城镇调查失业率: 5.5 → <5.5, lower is better, expected.
+    let u = by("GZ14-11");
+    assert_eq!(u["direction"], "decrease");
+    assert_eq!(u["attribute"], "expected");
+    assert_eq!(u["target"]["comparison"], "<");
+    assert_eq!(u["target"]["value"], 5.5);
+    assert_eq!(u["target"]["year"], 2025);
+    assert_eq!(u["baseline"]["year"], 2020);
+    // 城镇老旧小区改造: [70], a five-year sum.
+    let h = by("GZ14-35");
+    assert_eq!(h["cumulative"], true);
+    assert_eq!(h["target"]["kind"], "cumulative");
+    assert_eq!(h["target"]["value"], 70.0);
+    // 孤儿…保障率: 应保尽保, binding.
+    let o2 = by("GZ14-02");
+    assert_eq!(o2["attribute"], "binding");
+    assert_eq!(o2["target"]["kind"], "all_eligible");
+    assert_eq!(o2["target"]["raw"], "应保 尽保");
+    // 中等职业教育“双师型”教师比例: —, >50.
+    let t = by("GZ14-07");
+    assert_eq!(t["baseline"]["kind"], "not_applicable");
+    assert_eq!(t["baseline"]["value"], Value::Null);
+    assert_eq!(t["target"]["comparison"], ">");
+}
+
+#[test]
+fn plan_show_pairs_and_references() {
+    let o = minsheng(&["plan", "show", "yunnan-13", "--format", "json"]);
+    let v = json(&o);
+    let rows = v.as_array().cloned().unwrap_or_default();
+    let by = |code: &str| {
+        rows.iter()
+            .find(|r| r["code"] == code)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let radio = by("YN13-18");
+    assert_eq!(radio["baseline"]["value"], serde_json::json!([96.7, 97.68]));
+    assert_eq!(radio["series"], serde_json::json!(["广播", "电视"]));
+    assert_eq!(radio["actual"]["kind"], "pair");
+    let mmr = by("YN13-12");
+    assert_eq!(mmr["target"]["kind"], "reference");
+    assert_eq!(mmr["target"]["reference"], "national");
+    assert_eq!(mmr["target"]["achieved_if"], "<=");
+}
+
+#[test]
+fn plan_show_csv_and_table() {
+    let o = minsheng(&["plan", "show", "yunnan-14", "--format", "csv"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    assert_eq!(text.lines().count(), 23);
+    assert!(text.starts_with("code,name,name_en,domain,"));
+    let t = minsheng(&["plan", "show", "yunnan-14"]);
+    assert!(stdout(&t).contains("YN14-07") && stdout(&t).contains("cumulative = 200"));
+    let bad = minsheng(&["plan", "show", "atlantis-14"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no plan 'atlantis-14'"));
+}
+
+#[test]
+fn target_parse_reads_and_rejects() {
+    let o = minsheng(&["target", "parse", "控制在5.5%以内"]);
+    assert!(o.status.success());
+    let v = json(&o);
+    assert_eq!(v["kind"], "level");
+    assert_eq!(v["comparison"], "<=");
+    assert_eq!(v["value"], 5.5);
+    assert_eq!(v["unit"], "%");
+    let c = json(&minsheng(&["target", "parse", "〔200〕", "--unit", "万人"]));
+    assert_eq!(c["kind"], "cumulative");
+    assert_eq!(c["marker"], "〔〕");
+    let bad = minsheng(&["target", "parse", "明显提升"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("cannot read \"明显提升\""));
+    let unit = minsheng(&["target", "parse", "4.5张", "--unit", "个"]);
+    assert_eq!(unit.status.code(), Some(1));
+}
+
+#[test]
+fn regions_reject_unknown_codes() {
+    let o = minsheng(&["region", "show", "530102"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("五华区") && stdout(&o).contains("云南省 › 昆明市 › 五华区"));
+    let bad = minsheng(&["region", "show", "530199"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown region code 530199"));
+    let yn = minsheng(&["region", "list", "--level", "county", "--format", "csv"]);
+    let counties = stdout(&yn)
+        .lines()
+        .filter(|l| l.contains(",county,53"))
+        .count();
+    assert_eq!(counties, 129, "Yunnan has 129 counties (seed 004, line 80)");
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing (libFuzzer through cargo-fuzz) of the target grammar and the plan-file loader,
+# for a bounded time per target (default 60 s; FUZZ_SECONDS to change). Seeds the corpus with every shipped plan
+# file and every cell of the fixture. Exits non-zero on the first crash (the input is kept under fuzz/artifacts/).
+#
+# cargo-fuzz needs unstable rustc flags; RUSTC_BOOTSTRAP=1 lets the one stable toolchain accept them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${FUZZ_SECONDS:-60}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/minsheng/target}"
+export RUSTC_BOOTSTRAP=1
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  echo "== installing cargo-fuzz (crates.io)"
+  cargo install cargo-fuzz --locked --version 0.13.2
+fi
+mkdir -p fuzz/corpus/target_grammar fuzz/corpus/plan_loader
+i=0
+while IFS=$'\t' read -r _plan _code _field raw _expected; do
+  [ -n "${raw:-}" ] || continue
+  i=$((i + 1)); printf '%s' "$raw" > "fuzz/corpus/target_grammar/cell-$i"
+done < <(grep -v '^#' crates/core/tests/fixtures/cells.tsv)
+for f in plans/*.toml crates/core/tests/fixtures/broken-plan.toml; do
+  cp "$f" "fuzz/corpus/plan_loader/$(basename "$f")"
+done
+mkdir -p fuzz/logs
+for target in target_grammar plan_loader; do
+  echo "== fuzzing $target for ${seconds}s"
+  set +e
+  (cd fuzz && cargo fuzz run --sanitizer none "$target" -- -max_total_time="$seconds" -print_final_stats=1) \
+    > "fuzz/logs/$target.log" 2>&1
+  status=$?
+  set -e
+  grep -E '^Done|stat::number_of_executed_units|stat::peak_rss' "fuzz/logs/$target.log" || true
+  if [ "$status" -ne 0 ]; then
+    tail -40 "fuzz/logs/$target.log" >&2
+    echo "fuzz: $target failed (exit $status); crashing inputs are kept in fuzz/artifacts/$target/" >&2
+    exit 1
+  fi
+done
+echo "fuzz: no crash"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (`.ci/run` calls this script and nothing else).
+#
+# 1. rustfmt and clippy (library and binary code may not unwrap, expect or panic: workspace lints);
+# 2. every unit, property, fixture, CLI and architecture test (cargo test);
+# 3. `minsheng plan check` over the shipped plans;
+# 4. coverage-guided fuzzing of the target grammar and the plan loader for FUZZ_SECONDS per target (default 60).
+#
+# Build products go to CARGO_TARGET_DIR (default: a cache outside the clone) so later runs are warm.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/minsheng/target}"
+export CARGO_TERM_COLOR=never
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+
+echo "== rustfmt"
+cargo fmt --all -- --check
+
+echo "== clippy"
+cargo clippy --workspace --lib --bins --locked -- -D warnings
+
+echo "== cargo test"
+cargo test --workspace --locked 2>&1 | tee "$log"
+
+echo "== minsheng plan check (shipped plans)"
+"$CARGO_TARGET_DIR/debug/minsheng" plan check | tail -n 1
+
+echo "== fuzz"
+./scripts/fuzz.sh
+
+passed=$(grep -oE '^test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s += $4} END {print s + 0}')
+failed=$(grep -oE '[0-9]+ failed;' "$log" | awk '{s += $1} END {print s + 0}')
+echo "tests: $passed passed, $failed failed"
