@@ -693,7 +693,8 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
         let actual = r.actual.as_ref().map(|a| parse_cell(sink, "actual", a));
 
         // Cumulative markers need the plan's declaration.
-        for (field, cell, span) in [
+        // The parsed cells with their field names and positions in the plan file.
+        let parsed_cells = [
             ("baseline", baseline.as_ref(), r.baseline.span().start),
             ("target", target_cell.as_ref(), r.target.span().start),
             (
@@ -701,7 +702,8 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
                 actual.as_ref().and_then(|a| a.as_ref()),
                 r.actual.as_ref().map(|a| a.span().start).unwrap_or(0),
             ),
-        ] {
+        ];
+        for &(field, cell, span) in &parsed_cells {
             let Some(cell) = cell else { continue };
             if let Value::Quantity(q) = cell.value() {
                 if let Some(style) = q.marker {
@@ -717,15 +719,7 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
 
         // Units and ranges.
         let percent_unit = target::normalize(&unit) == "%";
-        for (field, cell, span) in [
-            ("baseline", baseline.as_ref(), r.baseline.span().start),
-            ("target", target_cell.as_ref(), r.target.span().start),
-            (
-                "actual",
-                actual.as_ref().and_then(|a| a.as_ref()),
-                r.actual.as_ref().map(|a| a.span().start).unwrap_or(0),
-            ),
-        ] {
+        for &(field, cell, span) in &parsed_cells {
             let Some(cell) = cell else { continue };
             let (values, cell_unit): (Vec<f64>, Option<&str>) = match cell.value() {
                 Value::Quantity(q) => (vec![q.value], q.unit.as_deref()),
