@@ -1,0 +1,10 @@
+//! Minsheng monitor: judging a plan against data (年度监测, 中期评估, 总结评估).
+//!
+//! - [`sdg`] — the Open SDG progress measure (CAGR ratio, status and score), exactly as sdg-build's
+//!   `sdg/ProgressMeasure.py`.
+//! - [`equalize`] — equalization (均等化) statistics across regions: CV, Gini, Theil with decomposition.
+//!
+//! Depends on `minsheng-core` only.
+
+pub mod equalize;
+pub mod sdg;
