@@ -349,6 +349,24 @@ impl Cell {
         }
     }
 
+    /// The `k`-th value (0 or 1) of a paired cell as a level cell of its own, keeping the raw text of the pair.
+    /// `None` for cells that are not pairs or for `k > 1`.
+    pub fn series(&self, k: usize) -> Option<Cell> {
+        match &self.value {
+            Value::Pair(p) => p.values.get(k).map(|&v| Cell {
+                raw: self.raw.clone(),
+                value: Value::Quantity(Quantity {
+                    comparison: p.comparison,
+                    value: v,
+                    window: Window::Level,
+                    marker: None,
+                    unit: p.unit.clone(),
+                }),
+            }),
+            _ => None,
+        }
+    }
+
     /// Whether the cell is a five-year cumulative quantity.
     pub fn is_cumulative(&self) -> bool {
         matches!(&self.value, Value::Quantity(q) if q.window == Window::Cumulative)

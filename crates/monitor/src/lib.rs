@@ -2,9 +2,11 @@
 //!
 //! - [`sdg`] — the Open SDG progress measure (CAGR ratio, status and score), exactly as sdg-build's
 //!   `sdg/ProgressMeasure.py`.
+//! - [`progress`] — the 序时进度 (time-share) method: status, completion and red/yellow warnings.
 //! - [`equalize`] — equalization (均等化) statistics across regions: CV, Gini, Theil with decomposition.
 //!
 //! Depends on `minsheng-core` only.
 
 pub mod equalize;
+pub mod progress;
 pub mod sdg;
