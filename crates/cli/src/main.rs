@@ -1,5 +1,6 @@
 //! `minsheng` — the command-line tool. Glue over the library crates: parse arguments, call, render, exit code.
 
+mod evaluate_cmd;
 mod output;
 mod plan_cmd;
 
@@ -24,6 +25,25 @@ enum Command {
     /// 指标值 — read one target cell with the target grammar.
     #[command(subcommand)]
     Target(TargetCmd),
+    /// 评估 — judge a plan against an observations file at a year (序时进度 method, warnings, projections).
+    Evaluate {
+        /// A shipped plan id or a plan TOML file.
+        #[arg(long)]
+        plan: String,
+        /// Tidy observations CSV (`indicator,region,year,value`, optional `series`, `source`, disaggregations).
+        #[arg(long)]
+        data: String,
+        #[arg(long)]
+        year: i32,
+        /// annual, midterm or final (default: final in or after the target year, else annual).
+        #[arg(long)]
+        kind: Option<String>,
+        /// The region judged (default: the plan's region).
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// 行政区划 — the shipped GB/T 2260 region table.
     #[command(subcommand)]
     Region(RegionCmd),
@@ -107,6 +127,24 @@ fn main() -> ExitCode {
             format,
         }) => plan_cmd::region_list(&mut out, parent.as_deref(), level.as_deref(), format),
         Command::Region(RegionCmd::Show { code }) => plan_cmd::region_show(&mut out, &code),
+        Command::Evaluate {
+            plan,
+            data,
+            year,
+            kind,
+            region,
+            format,
+        } => evaluate_cmd::run(
+            &mut out,
+            &evaluate_cmd::Args {
+                plan: &plan,
+                data: &data,
+                year,
+                kind: kind.as_deref(),
+                region: region.as_deref(),
+                format,
+            },
+        ),
     };
     let flushed = out.flush();
     match result.and_then(|code| flushed.map(|_| code).map_err(anyhow::Error::from)) {

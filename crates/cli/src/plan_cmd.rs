@@ -15,7 +15,7 @@ use serde_json::{Value as Json, json};
 use crate::Format;
 use crate::output::{csv_table, text_table};
 
-fn regions() -> anyhow::Result<RegionTable> {
+pub fn regions() -> anyhow::Result<RegionTable> {
     shipped::regions().map_err(|errs| {
         let first = errs.first().map(|e| e.to_string()).unwrap_or_default();
         anyhow!(
@@ -262,7 +262,7 @@ fn indicator_json(p: &Plan, i: &Indicator) -> Json {
     m
 }
 
-fn find_plan(id_or_path: &str, regions: &RegionTable) -> anyhow::Result<Plan> {
+pub fn find_plan(id_or_path: &str, regions: &RegionTable) -> anyhow::Result<Plan> {
     if Path::new(id_or_path).is_file() {
         let (plan, diags) = load_file(id_or_path, regions)?;
         return plan.ok_or_else(|| {

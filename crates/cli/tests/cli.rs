@@ -228,3 +228,87 @@ fn regions_reject_unknown_codes() {
         .count();
     assert_eq!(counties, 129, "Yunnan has 129 counties (seed 004, line 80)");
 }
+
+#[test]
+fn evaluate_yunnan_13th_final() {
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/observations/yunnan-13-actual-2020.csv"
+    );
+    let o = minsheng(&[
+        "evaluate",
+        "--plan",
+        "yunnan-13",
+        "--data",
+        data,
+        "--year",
+        "2020",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    let rows = v.as_array().cloned().unwrap_or_default();
+    assert_eq!(rows.len(), 21);
+    for r in &rows {
+        for k in [
+            "code",
+            "name",
+            "series",
+            "status",
+            "time_share",
+            "completion",
+            "value",
+            "target",
+            "projected",
+            "warning",
+            "reason",
+        ] {
+            assert!(r.get(k).is_some(), "{k} missing in {r}");
+        }
+        assert_eq!(r["time_share"], 1.0);
+    }
+    let by = |code: &str| {
+        rows.iter()
+            .find(|r| r["code"] == code)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(by("YN13-05")["status"], "achieved");
+    assert_eq!(by("YN13-05")["value"], 248.51);
+    assert_eq!(by("YN13-09")["status"], "seriously_lagging");
+    assert_eq!(by("YN13-09")["reference"]["value"], 77.3);
+    assert_eq!(by("YN13-12")["status"], "not_assessable");
+    assert_eq!(by("YN13-14")["warning"], "yellow");
+    let tv: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["code"] == "YN13-18")
+        .map(|r| &r["series"])
+        .collect();
+    assert_eq!(tv, [&Value::from("广播"), &Value::from("电视")]);
+}
+
+#[test]
+fn evaluate_rejects_a_bad_file_with_rows_and_columns() {
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../monitor/tests/fixtures/bad-observations.csv"
+    );
+    let o = minsheng(&[
+        "evaluate",
+        "--plan",
+        "guizhou-14",
+        "--data",
+        data,
+        "--year",
+        "2021",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("bad-observations.csv:3:indicator: error: unknown indicator 'GZ14-99'"),
+        "{err}"
+    );
+    assert!(err.contains("11 errors; nothing was imported"), "{err}");
+    assert!(stdout(&o).is_empty());
+}

@@ -93,3 +93,15 @@ pub fn plans(regions: &RegionTable) -> Vec<(Option<Plan>, Vec<Diagnostic>)> {
         .map(|p| plan::load(p.file, p.text, &ctx))
         .collect()
 }
+
+/// National reference figures implied by the seeds (`data/reference/national.csv`: `name,year,value,unit,source`).
+pub const REFERENCE_NATIONAL: &str = include_str!("../../../data/reference/national.csv");
+
+/// The text of a shipped observation file named by its repository path (`data/observations/…`).
+pub fn observations(path: &str) -> Option<&'static str> {
+    let normalized = path.trim_start_matches("./");
+    OBSERVATIONS
+        .iter()
+        .find(|(p, _)| *p == normalized)
+        .map(|(_, t)| *t)
+}

@@ -2,11 +2,15 @@
 //!
 //! - [`sdg`] — the Open SDG progress measure (CAGR ratio, status and score), exactly as sdg-build's
 //!   `sdg/ProgressMeasure.py`.
+//! - [`evaluate`] — a plan judged at a year: one record per indicator (per series), with projection.
+//! - [`observations`] — tidy observation files read and validated against a plan, all problems at once.
 //! - [`progress`] — the 序时进度 (time-share) method: status, completion and red/yellow warnings.
 //! - [`equalize`] — equalization (均等化) statistics across regions: CV, Gini, Theil with decomposition.
 //!
 //! Depends on `minsheng-core` only.
 
 pub mod equalize;
+pub mod evaluate;
+pub mod observations;
 pub mod progress;
 pub mod sdg;

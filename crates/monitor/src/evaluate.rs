@@ -1,0 +1,302 @@
+//! 规划评估 — a plan judged against observations at a year: one record per indicator (per series of a paired
+//! indicator) with the 序时进度 verdict, warning and projection.
+
+use std::collections::BTreeMap;
+
+use minsheng_core::plan::{Attribute, Indicator, Plan};
+use minsheng_core::region::RegionCode;
+use minsheng_core::target::{Cell, Observed, Value, Window};
+
+use crate::observations::Observation;
+use crate::progress::{Case, Judgement, Status, Thresholds, Warning, judge};
+
+/// 年度监测 / 中期评估 / 总结评估.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Annual,
+    MidTerm,
+    Final,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Annual => "annual",
+            Kind::MidTerm => "midterm",
+            Kind::Final => "final",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Kind::Annual => "年度监测",
+            Kind::MidTerm => "中期评估",
+            Kind::Final => "总结评估",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "annual" => Some(Kind::Annual),
+            "midterm" | "mid-term" => Some(Kind::MidTerm),
+            "final" => Some(Kind::Final),
+            _ => None,
+        }
+    }
+}
+
+/// National or western reference figures by indicator name and year (`data/reference/*.csv`).
+#[derive(Debug, Clone, Default)]
+pub struct References {
+    by_name: BTreeMap<String, Vec<(i32, f64)>>,
+}
+
+impl References {
+    /// Reads `name,year,value,unit,source` CSV text. Malformed rows are reported as `(row, reason)`.
+    ///
+    /// # Errors
+    /// Every malformed row.
+    pub fn from_csv(text: &str) -> Result<References, Vec<(usize, String)>> {
+        let mut refs = References::default();
+        let mut errors = Vec::new();
+        let mut rdr = csv::Reader::from_reader(text.as_bytes());
+        for (i, rec) in rdr.records().enumerate() {
+            let row = i + 2;
+            match rec {
+                Ok(r) => match (
+                    r.get(0),
+                    r.get(1).and_then(|y| y.trim().parse().ok()),
+                    r.get(2).and_then(|v| v.trim().parse().ok()),
+                ) {
+                    (Some(name), Some(year), Some(value)) => refs
+                        .by_name
+                        .entry(name.trim().to_string())
+                        .or_default()
+                        .push((year, value)),
+                    _ => errors.push((row, "expected name,year,value".to_string())),
+                },
+                Err(e) => errors.push((row, e.to_string())),
+            }
+        }
+        if errors.is_empty() {
+            Ok(refs)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The latest figure for `name` in or before `year`.
+    pub fn get(&self, name: &str, year: i32) -> Option<(i32, f64)> {
+        self.by_name
+            .get(name)?
+            .iter()
+            .filter(|(y, _)| *y <= year)
+            .max_by_key(|(y, _)| *y)
+            .copied()
+    }
+}
+
+/// Options of an evaluation.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub year: i32,
+    pub kind: Kind,
+    /// The region judged; default the plan's own region.
+    pub region: Option<RegionCode>,
+    pub thresholds: Thresholds,
+}
+
+/// One line of an evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub code: String,
+    pub name: String,
+    pub series: Option<String>,
+    pub attribute: Attribute,
+    pub target_raw: String,
+    pub judgement: Judgement,
+    /// The value judged: the level at the year, or the running sum for a cumulative target.
+    pub value: Option<f64>,
+    /// Linear least-squares projection of the series to the target year (levels only, two years or more).
+    pub projected: Option<f64>,
+    /// Whether the projection misses the target.
+    pub will_miss: Option<bool>,
+    /// The reference figure used (year, value) for 达到全国/西部平均水平 targets.
+    pub reference: Option<(i32, f64)>,
+}
+
+impl Record {
+    pub fn status(&self) -> Status {
+        self.judgement.status
+    }
+
+    pub fn warning(&self) -> Option<Warning> {
+        self.judgement.warning
+    }
+}
+
+fn number(cell: &Cell) -> Option<f64> {
+    match cell.value() {
+        Value::Quantity(q) => Some(q.value),
+        _ => None,
+    }
+}
+
+/// Least-squares line through `(year, value)` evaluated at `at`.
+fn linear_projection(points: &[(i32, f64)], at: i32) -> Option<f64> {
+    if points.len() < 2 {
+        return None;
+    }
+    let n = points.len() as f64;
+    let mx = points.iter().map(|p| f64::from(p.0)).sum::<f64>() / n;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = points.iter().map(|p| (f64::from(p.0) - mx).powi(2)).sum();
+    if sxx == 0.0 {
+        return None;
+    }
+    let sxy: f64 = points
+        .iter()
+        .map(|p| (f64::from(p.0) - mx) * (p.1 - my))
+        .sum();
+    Some(my + sxy / sxx * (f64::from(at) - mx))
+}
+
+/// Evaluates every indicator of `plan` at `options.year` from `observations` (headline figures of the region).
+pub fn evaluate(
+    plan: &Plan,
+    observations: &[Observation],
+    references: &References,
+    options: &Options,
+) -> Vec<Record> {
+    let region = options.region.or(plan.region);
+    let mut records = Vec::new();
+    for ind in &plan.indicators {
+        let series_names: Vec<Option<String>> = if ind.series.is_empty() {
+            vec![None]
+        } else {
+            ind.series.iter().cloned().map(Some).collect()
+        };
+        for (k, series) in series_names.into_iter().enumerate() {
+            records.push(evaluate_one(
+                plan,
+                ind,
+                k,
+                series,
+                observations,
+                references,
+                region,
+                options,
+            ));
+        }
+    }
+    records
+}
+
+#[allow(clippy::too_many_arguments)]
+fn evaluate_one(
+    plan: &Plan,
+    ind: &Indicator,
+    k: usize,
+    series: Option<String>,
+    observations: &[Observation],
+    references: &References,
+    region: Option<RegionCode>,
+    options: &Options,
+) -> Record {
+    let (target, baseline_cell) = match series {
+        Some(_) => (ind.target.series(k), ind.baseline.series(k)),
+        None => (Some(ind.target.clone()), Some(ind.baseline.clone())),
+    };
+    let target = target.unwrap_or_else(|| ind.target.clone());
+    let baseline = baseline_cell.as_ref().and_then(number);
+    let points: Vec<(i32, f64)> = observations
+        .iter()
+        .filter(|o| {
+            o.indicator == ind.code
+                && Some(o.region) == region
+                && o.is_total()
+                && o.series == series
+        })
+        .map(|o| (o.year, o.value))
+        .collect();
+    let cumulative = target.is_cumulative();
+    let value = if cumulative {
+        let flows: Vec<f64> = points
+            .iter()
+            .filter(|(y, _)| *y > plan.base_year && *y <= options.year)
+            .map(|p| p.1)
+            .collect();
+        if flows.is_empty() {
+            None
+        } else {
+            Some(flows.iter().sum())
+        }
+    } else {
+        points.iter().find(|(y, _)| *y == options.year).map(|p| p.1)
+    };
+    let reference = if matches!(target.value(), Value::Reference(_)) {
+        references.get(&ind.name, options.year)
+    } else {
+        None
+    };
+    let case = Case {
+        target: &target,
+        baseline,
+        direction: ind.direction,
+        binding: ind.attribute == Attribute::Binding,
+        base_year: plan.base_year,
+        target_year: plan.target_year,
+        year: options.year,
+        observed: value,
+        reference: reference.map(|r| r.1),
+    };
+    let judgement = judge(&case, &options.thresholds);
+    // Projection of levels to the target year from the observed series (baseline included when known).
+    let (projected, will_miss) =
+        if cumulative || ind.window == Some(Window::PerYear) || options.year >= plan.target_year {
+            (None, None)
+        } else {
+            let mut pts: Vec<(i32, f64)> = points
+                .iter()
+                .filter(|(y, _)| *y <= options.year)
+                .copied()
+                .collect();
+            if let (Some(b), false) = (baseline, pts.iter().any(|(y, _)| *y == plan.base_year)) {
+                pts.push((plan.base_year, b));
+            }
+            let p = linear_projection(&pts, plan.target_year);
+            let miss = p.and_then(|p| {
+                match target.achieved(ind.direction, Observed::One(p), reference.map(|r| r.1)) {
+                    minsheng_core::target::Achievement::Achieved => Some(false),
+                    minsheng_core::target::Achievement::NotAchieved => Some(true),
+                    minsheng_core::target::Achievement::NotAssessable(_) => None,
+                }
+            });
+            (p, miss)
+        };
+    Record {
+        code: ind.code.clone(),
+        name: ind.name.clone(),
+        series,
+        attribute: ind.attribute,
+        target_raw: ind.target.raw().to_string(),
+        judgement,
+        value,
+        projected,
+        will_miss,
+        reference,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::linear_projection;
+
+    #[test]
+    fn projection_is_least_squares() {
+        // y = 2x − 4030 through (2020, 10), (2021, 12), (2022, 14): at 2025, 20.
+        let p = linear_projection(&[(2020, 10.0), (2021, 12.0), (2022, 14.0)], 2025);
+        assert_eq!(p, Some(20.0));
+        assert_eq!(linear_projection(&[(2020, 1.0)], 2025), None);
+    }
+}
