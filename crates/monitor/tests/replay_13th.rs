@@ -1,77 +1,41 @@
-//! The 十三五 replay: the final evaluation (2020) of the Guizhou and Yunnan completion tables from the shipped
-//! 2020 actuals gives, for every row, the verdict worked out by hand from the documents (the comment on each row).
+//! The 十三五 replay: importing the shipped 2020 actuals and evaluating the Guizhou and Yunnan completion tables at
+//! 2020 (final) gives, for every row, the verdict worked out by hand from the documents (the comment on each row).
 
 use std::collections::BTreeMap;
 
-use minsheng_core::plan::{Attribute, Plan};
+use minsheng_core::plan::Plan;
 use minsheng_core::shipped;
-use minsheng_core::target::{Cell, Value};
-use minsheng_monitor::progress::{Case, Status, Thresholds, Warning, judge};
+use minsheng_monitor::evaluate::{Kind, Options, References, evaluate};
+use minsheng_monitor::observations::read_csv;
+use minsheng_monitor::progress::{Status, Thresholds, Warning};
 
-/// The national reference series the seeds imply (`data/reference/national.csv`).
-fn national(name: &str) -> Option<f64> {
-    let text = include_str!("../../../data/reference/national.csv");
-    let mut rdr = csv::Reader::from_reader(text.as_bytes());
-    rdr.records()
-        .filter_map(Result::ok)
-        .find(|r| r.get(0) == Some(name))
-        .and_then(|r| r.get(2)?.parse().ok())
-}
-
-fn number(cell: &Cell) -> Option<f64> {
-    match cell.value() {
-        Value::Quantity(q) => Some(q.value),
-        _ => None,
-    }
-}
-
-/// Judges every row (every series of a paired row) of a 十三五 plan at 2020 from its actual cells.
+/// Imports the shipped 2020 actuals of a 十三五 plan and evaluates it at 2020 (final), with the national reference
+/// figures the seeds imply (`data/reference/national.csv`). Keys are codes, `code/series` for paired rows.
 fn replay(plan: &Plan) -> BTreeMap<String, (Status, Option<Warning>)> {
-    let mut out = BTreeMap::new();
-    for ind in &plan.indicators {
-        let actual = ind
-            .actual
-            .as_ref()
-            .unwrap_or_else(|| panic!("{} has no actual", ind.code));
-        let rows: Vec<(String, Cell, Option<f64>, Option<f64>)> = match ind.target.value() {
-            Value::Pair(_) => (0..2)
-                .map(|k| {
-                    let t = ind.target.series(k).unwrap_or_else(|| panic!("pair"));
-                    let b = ind.baseline.series(k).as_ref().and_then(number);
-                    let a = actual.series(k).as_ref().and_then(number);
-                    (format!("{}/{}", ind.code, ind.series[k]), t, b, a)
-                })
-                .collect(),
-            _ => vec![(
-                ind.code.clone(),
-                ind.target.clone(),
-                number(&ind.baseline),
-                number(actual),
-            )],
-        };
-        for (key, target, baseline, observed) in rows {
-            let reference = if matches!(target.value(), Value::Reference(_)) {
-                national(&ind.name)
-            } else {
-                None
+    let regions = shipped::regions().unwrap_or_default();
+    let file = format!("data/observations/{}-actual-2020.csv", plan.id);
+    let text = shipped::observations(&file).unwrap_or_else(|| panic!("{file} is not shipped"));
+    let (obs, problems) = read_csv(text, plan, &regions);
+    assert!(problems.is_empty(), "{problems:#?}");
+    let refs =
+        References::from_csv(shipped::REFERENCE_NATIONAL).unwrap_or_else(|e| panic!("{e:?}"));
+    let options = Options {
+        year: 2020,
+        kind: Kind::Final,
+        region: None,
+        thresholds: Thresholds::default(),
+    };
+    evaluate(plan, &obs.unwrap_or_default(), &refs, &options)
+        .into_iter()
+        .map(|r| {
+            assert_eq!(r.judgement.time_share, 1.0);
+            let key = match &r.series {
+                Some(s) => format!("{}/{s}", r.code),
+                None => r.code.clone(),
             };
-            let case = Case {
-                target: &target,
-                baseline,
-                direction: ind.direction,
-                binding: ind.attribute == Attribute::Binding,
-                base_year: plan.base_year,
-                target_year: plan.target_year,
-                year: 2020,
-                observed,
-                reference,
-            };
-            let j = judge(&case, &Thresholds::default());
-            assert_eq!(j.time_share, 1.0);
-            out.insert(key, (j.status, j.warning));
-        }
-    }
-    out
+            (key, (r.status(), r.warning()))
+        })
+        .collect()
 }
 
 fn plan(id: &str) -> Plan {
