@@ -81,6 +81,14 @@ pub fn regions() -> Result<RegionTable, Vec<crate::region::RegionError>> {
     RegionTable::from_csv(REGIONS_CSV)
 }
 
+/// The shipped plan with this id, if it loads without error.
+pub fn plan(id: &str, regions: &RegionTable) -> Option<Plan> {
+    plans(regions)
+        .into_iter()
+        .filter_map(|(p, _)| p)
+        .find(|p| p.id == id)
+}
+
 /// Loads every shipped plan with the shipped regions and seeds.
 pub fn plans(regions: &RegionTable) -> Vec<(Option<Plan>, Vec<Diagnostic>)> {
     let source = |name: &str| seed(name).map(str::to_string);

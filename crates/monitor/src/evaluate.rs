@@ -1,7 +1,7 @@
 //! 规划评估 — a plan judged against observations at a year: one record per indicator (per series of a paired
 //! indicator) with the 序时进度 verdict, warning and projection.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use minsheng_core::plan::{Attribute, Indicator, Plan};
 use minsheng_core::region::RegionCode;
@@ -9,6 +9,9 @@ use minsheng_core::target::{Cell, Observed, Value, Window};
 
 use crate::observations::Observation;
 use crate::progress::{Case, Judgement, Status, Thresholds, Warning, judge};
+
+/// The observed `(year, value)` points of one series.
+type Points = Vec<(i32, f64)>;
 
 /// 年度监测 / 中期评估 / 总结评估.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,22 +172,36 @@ pub fn evaluate(
     options: &Options,
 ) -> Vec<Record> {
     let region = options.region.or(plan.region);
+    // One pass over the observations: the region's headline series by (indicator, series).
+    let mut by_series: HashMap<(&str, Option<&str>), Points> = HashMap::new();
+    for o in observations
+        .iter()
+        .filter(|o| Some(o.region) == region && o.is_total())
+    {
+        by_series
+            .entry((o.indicator.as_str(), o.series.as_deref()))
+            .or_default()
+            .push((o.year, o.value));
+    }
     let mut records = Vec::new();
     for ind in &plan.indicators {
-        let series_names: Vec<Option<String>> = if ind.series.is_empty() {
+        let series_names: Vec<Option<&str>> = if ind.series.is_empty() {
             vec![None]
         } else {
-            ind.series.iter().cloned().map(Some).collect()
+            ind.series.iter().map(|s| Some(s.as_str())).collect()
         };
         for (k, series) in series_names.into_iter().enumerate() {
+            let points = by_series
+                .get(&(ind.code.as_str(), series))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             records.push(evaluate_one(
                 plan,
                 ind,
                 k,
-                series,
-                observations,
+                series.map(str::to_string),
+                points,
                 references,
-                region,
                 options,
             ));
         }
@@ -192,15 +209,14 @@ pub fn evaluate(
     records
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Judges series `k` (or the whole indicator when `series` is `None`) from its observed `(year, value)` points.
 fn evaluate_one(
     plan: &Plan,
     ind: &Indicator,
     k: usize,
     series: Option<String>,
-    observations: &[Observation],
+    points: &[(i32, f64)],
     references: &References,
-    region: Option<RegionCode>,
     options: &Options,
 ) -> Record {
     let (target, baseline_cell) = match series {
@@ -209,16 +225,6 @@ fn evaluate_one(
     };
     let target = target.unwrap_or_else(|| ind.target.clone());
     let baseline = baseline_cell.as_ref().and_then(number);
-    let points: Vec<(i32, f64)> = observations
-        .iter()
-        .filter(|o| {
-            o.indicator == ind.code
-                && Some(o.region) == region
-                && o.is_total()
-                && o.series == series
-        })
-        .map(|o| (o.year, o.value))
-        .collect();
     let cumulative = target.is_cumulative();
     let value = if cumulative {
         let flows: Vec<f64> = points

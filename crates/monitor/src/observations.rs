@@ -119,6 +119,11 @@ pub fn read_csv(
         .map(|(i, h)| (i, h.clone()))
         .collect();
 
+    let indicators: HashMap<&str, &minsheng_core::plan::Indicator> = plan
+        .indicators
+        .iter()
+        .map(|i| (i.code.as_str(), i))
+        .collect();
     let mut out = Vec::new();
     let mut seen: HashMap<ObservationKey, usize> = HashMap::new();
     for (i, rec) in rdr.records().enumerate() {
@@ -141,7 +146,7 @@ pub fn read_csv(
         let cell = |k: usize| rec.get(k).unwrap_or("").trim();
         let mut ok = true;
         let code = cell(ci).to_string();
-        let indicator = plan.indicator(&code);
+        let indicator = indicators.get(code.as_str()).copied();
         if indicator.is_none() {
             err(
                 row,

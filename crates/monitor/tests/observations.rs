@@ -8,11 +8,7 @@ use minsheng_monitor::observations::read_csv;
 
 fn plan(id: &str) -> Plan {
     let regions = shipped::regions().unwrap_or_default();
-    shipped::plans(&regions)
-        .into_iter()
-        .filter_map(|(p, _)| p)
-        .find(|p| p.id == id)
-        .unwrap_or_else(|| panic!("{id}"))
+    shipped::plan(id, &regions).unwrap_or_else(|| panic!("{id}"))
 }
 
 #[test]

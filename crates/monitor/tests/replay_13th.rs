@@ -40,11 +40,7 @@ fn replay(plan: &Plan) -> BTreeMap<String, (Status, Option<Warning>)> {
 
 fn plan(id: &str) -> Plan {
     let regions = shipped::regions().unwrap_or_default();
-    shipped::plans(&regions)
-        .into_iter()
-        .filter_map(|(p, _)| p)
-        .find(|p| p.id == id)
-        .unwrap_or_else(|| panic!("{id}"))
+    shipped::plan(id, &regions).unwrap_or_else(|| panic!("{id}"))
 }
 
 use Status::*;
