@@ -177,6 +177,8 @@ pub struct Indicator {
     pub note: Option<String>,
     /// Other cells of the row, raw.
     pub extra: BTreeMap<String, String>,
+    /// How the value of a region is computed from its children (roll-up).
+    pub aggregation: Aggregation,
     /// The line of this indicator's `[[indicator]]` entry in the plan file.
     pub file_line: usize,
 }
@@ -186,6 +188,71 @@ impl Indicator {
     pub fn cumulative(&self) -> bool {
         self.target.is_cumulative() || self.baseline.is_cumulative()
     }
+}
+
+/// 数据元素 — a count reported per region (托位数, 常住人口 …) from which rates are computed (DHIS2's data
+/// elements). Elements always sum over regions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Element {
+    /// `[a-z0-9_]+`, used in observation files' `indicator` column.
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub unit: String,
+    pub note: Option<String>,
+}
+
+/// 汇总方式 — how an indicator's value for a region is computed from its child regions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Aggregation {
+    /// Not computed from children: only reported figures are used (e.g. life expectancy needs a life table).
+    None,
+    /// A count: the children's values sum.
+    Sum,
+    /// `numerator / denominator × factor` over data elements, each summed over the children first — never the
+    /// average of the children's rates.
+    Ratio {
+        numerator: String,
+        denominator: String,
+        factor: f64,
+    },
+    /// A directly reported mean or rate averaged with the children's `weight` element as weights (exact when the
+    /// rate is a mean over the units the weight counts, e.g. schooling years over the working-age population).
+    WeightedMean { weight: String },
+}
+
+impl Aggregation {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Aggregation::None => "none",
+            Aggregation::Sum => "sum",
+            Aggregation::Ratio { .. } => "ratio",
+            Aggregation::WeightedMean { .. } => "weighted_mean",
+        }
+    }
+
+    /// The data elements this aggregation reads.
+    pub fn elements(&self) -> Vec<&str> {
+        match self {
+            Aggregation::Ratio {
+                numerator,
+                denominator,
+                ..
+            } => vec![numerator.as_str(), denominator.as_str()],
+            Aggregation::WeightedMean { weight } => vec![weight.as_str()],
+            Aggregation::None | Aggregation::Sum => Vec::new(),
+        }
+    }
+}
+
+/// 综合指数 — the composite attainment index: declared weights over indicators.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Composite {
+    pub name: String,
+    pub name_en: String,
+    /// Indicator code → weight (> 0), in file order.
+    pub weights: Vec<(String, f64)>,
+    pub note: Option<String>,
 }
 
 /// Whether the plan's main table survives in the text.
@@ -213,11 +280,19 @@ pub struct Plan {
     pub table_notes: Vec<TableNote>,
     pub categories: Vec<Category>,
     pub indicators: Vec<Indicator>,
+    /// Data elements the indicators' roll-up reads.
+    pub elements: Vec<Element>,
+    /// The composite attainment index, if the plan declares one.
+    pub composite: Option<Composite>,
 }
 
 impl Plan {
     pub fn indicator(&self, code: &str) -> Option<&Indicator> {
         self.indicators.iter().find(|i| i.code == code)
+    }
+
+    pub fn element(&self, code: &str) -> Option<&Element> {
+        self.elements.iter().find(|e| e.code == code)
     }
 }
 
@@ -233,6 +308,35 @@ struct RawFile {
     category: Vec<Spanned<RawCategory>>,
     #[serde(default)]
     indicator: Vec<Spanned<RawIndicator>>,
+    #[serde(default)]
+    element: Vec<RawElement>,
+    composite: Option<Spanned<RawComposite>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawElement {
+    code: Spanned<String>,
+    name: String,
+    name_en: String,
+    unit: String,
+    note: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawComposite {
+    name: String,
+    name_en: String,
+    note: Option<String>,
+    weights: Vec<RawWeight>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWeight {
+    indicator: Spanned<String>,
+    weight: Spanned<f64>,
 }
 
 #[derive(Deserialize)]
@@ -296,6 +400,11 @@ struct RawIndicator {
     note: Option<String>,
     #[serde(default)]
     extra: BTreeMap<String, String>,
+    aggregation: Option<Spanned<String>>,
+    numerator: Option<Spanned<String>>,
+    denominator: Option<Spanned<String>>,
+    factor: Option<Spanned<f64>>,
+    weight_by: Option<Spanned<String>>,
 }
 
 /// What a loader needs besides the file: the region table and the source documents.
@@ -541,6 +650,36 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
                 );
             }
         }
+    }
+
+    let mut elements: Vec<Element> = Vec::new();
+    for e in raw.element {
+        let code = e.code.get_ref().clone();
+        if code.is_empty()
+            || !code
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            sink.error(
+                e.code.span().start,
+                "element",
+                format!("element code '{code}' must be lowercase letters, digits and '_'"),
+            );
+        }
+        if elements.iter().any(|x| x.code == code) {
+            sink.error(
+                e.code.span().start,
+                "element",
+                format!("element '{code}' is declared twice"),
+            );
+        }
+        elements.push(Element {
+            code,
+            name: e.name,
+            name_en: e.name_en,
+            unit: e.unit,
+            note: e.note,
+        });
     }
 
     let mut seen_codes: HashMap<String, usize> = HashMap::new();
@@ -904,6 +1043,8 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
             }
         }
 
+        let aggregation = check_aggregation(sink, &r, &elements, &unit, window, &r.series);
+
         if let (Some(domain), Some(attribute), Some(baseline), Some(target_cell), true) = (
             domain,
             attribute,
@@ -933,6 +1074,7 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
                 source_end_line: to,
                 note: r.note,
                 extra: r.extra,
+                aggregation,
                 file_line,
             });
         }
@@ -944,6 +1086,50 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
             "the plan has no indicators".into(),
         );
     }
+
+    let composite = raw.composite.map(|c| {
+        let c = c.into_inner();
+        let mut weights = Vec::new();
+        for w in c.weights {
+            let code = w.indicator.get_ref();
+            if !seen_codes.contains_key(code) {
+                sink.error(
+                    w.indicator.span().start,
+                    "composite",
+                    format!("composite weight names unknown indicator '{code}'"),
+                );
+            }
+            if weights.iter().any(|(c, _)| c == code) {
+                sink.error(
+                    w.indicator.span().start,
+                    "composite",
+                    format!("indicator '{code}' is weighted twice"),
+                );
+            }
+            let x = *w.weight.get_ref();
+            if !(x.is_finite() && x > 0.0) {
+                sink.error(
+                    w.weight.span().start,
+                    "composite",
+                    format!("weight {x} of '{code}' must be a positive number"),
+                );
+            }
+            weights.push((code.clone(), x));
+        }
+        if weights.is_empty() {
+            sink.error(
+                header_span,
+                "composite",
+                "the composite index has no weights".into(),
+            );
+        }
+        Composite {
+            name: c.name,
+            name_en: c.name_en,
+            weights,
+            note: c.note,
+        }
+    });
 
     Some(Plan {
         id,
@@ -960,7 +1146,184 @@ fn check(sink: &mut Sink<'_>, raw: RawFile, ctx: &Context<'_>) -> Option<Plan> {
         table_notes,
         categories,
         indicators,
+        elements,
+        composite,
     })
+}
+
+/// Reads an indicator's `aggregation` (+ `numerator`, `denominator`, `factor`, `weight_by`) and checks it against
+/// the declared elements and the indicator's unit.
+fn check_aggregation(
+    sink: &mut Sink<'_>,
+    r: &RawIndicator,
+    elements: &[Element],
+    unit: &str,
+    window: Option<Window>,
+    series: &[String],
+) -> Aggregation {
+    let element = |field: &Option<Spanned<String>>,
+                   name: &str,
+                   sink: &mut Sink<'_>|
+     -> Option<String> {
+        match field {
+            None => None,
+            Some(f) if elements.iter().any(|e| &e.code == f.get_ref()) => Some(f.get_ref().clone()),
+            Some(f) => {
+                sink.error(
+                    f.span().start,
+                    "aggregation",
+                    format!("{name} '{}' is not a declared [[element]]", f.get_ref()),
+                );
+                None
+            }
+        }
+    };
+    let numerator = element(&r.numerator, "numerator", sink);
+    let denominator = element(&r.denominator, "denominator", sink);
+    let weight = element(&r.weight_by, "weight_by", sink);
+    let Some(kind) = &r.aggregation else {
+        for (f, name) in [
+            (r.numerator.as_ref().map(|x| x.span().start), "numerator"),
+            (
+                r.denominator.as_ref().map(|x| x.span().start),
+                "denominator",
+            ),
+            (r.factor.as_ref().map(|x| x.span().start), "factor"),
+            (r.weight_by.as_ref().map(|x| x.span().start), "weight_by"),
+        ] {
+            if let Some(at) = f {
+                sink.error(
+                    at,
+                    "aggregation",
+                    format!("{name} is given without an aggregation"),
+                );
+            }
+        }
+        return Aggregation::None;
+    };
+    let at = kind.span().start;
+    let stray = |sink: &mut Sink<'_>, fields: &[(&Option<Spanned<String>>, &str)], kind: &str| {
+        for (f, name) in fields {
+            if let Some(f) = f {
+                sink.error(
+                    f.span().start,
+                    "aggregation",
+                    format!("{name} does not apply to aggregation \"{kind}\""),
+                );
+            }
+        }
+    };
+    let paired = !series.is_empty();
+    if let (Some(f), false) = (&r.factor, kind.get_ref() == "ratio") {
+        sink.error(
+            f.span().start,
+            "aggregation",
+            format!(
+                "factor does not apply to aggregation \"{}\"",
+                kind.get_ref()
+            ),
+        );
+    }
+    match kind.get_ref().as_str() {
+        "none" => {
+            stray(
+                sink,
+                &[
+                    (&r.numerator, "numerator"),
+                    (&r.denominator, "denominator"),
+                    (&r.weight_by, "weight_by"),
+                ],
+                "none",
+            );
+            Aggregation::None
+        }
+        "sum" => {
+            stray(
+                sink,
+                &[
+                    (&r.numerator, "numerator"),
+                    (&r.denominator, "denominator"),
+                    (&r.weight_by, "weight_by"),
+                ],
+                "sum",
+            );
+            if unit.trim() == "%" || unit.trim() == "‰" || window == Some(Window::PerYear) {
+                sink.error(
+                    at,
+                    "aggregation",
+                    format!("a rate in '{unit}' cannot be summed over regions: declare a ratio of elements or a weighted mean"),
+                );
+            }
+            Aggregation::Sum
+        }
+        "ratio" => {
+            stray(sink, &[(&r.weight_by, "weight_by")], "ratio");
+            let factor = r.factor.as_ref().map_or(1.0, |f| *f.get_ref());
+            if !(factor.is_finite() && factor > 0.0) {
+                let off = r.factor.as_ref().map_or(at, |f| f.span().start);
+                sink.error(
+                    off,
+                    "aggregation",
+                    format!("factor {factor} must be a positive number"),
+                );
+            }
+            if unit.trim() == "%" && factor != 100.0 {
+                sink.warning(
+                    r.factor.as_ref().map_or(at, |f| f.span().start),
+                    "aggregation",
+                    format!("a percentage usually has factor 100, not {factor}"),
+                );
+            }
+            if paired {
+                sink.error(at, "aggregation", "a paired indicator cannot be one ratio: declare it per series in separate indicators".into());
+            }
+            match (numerator, denominator) {
+                (Some(numerator), Some(denominator)) => Aggregation::Ratio {
+                    numerator,
+                    denominator,
+                    factor,
+                },
+                _ => {
+                    if r.numerator.is_none() || r.denominator.is_none() {
+                        sink.error(
+                            at,
+                            "aggregation",
+                            "a ratio needs numerator and denominator elements".into(),
+                        );
+                    }
+                    Aggregation::None
+                }
+            }
+        }
+        "weighted_mean" => {
+            stray(
+                sink,
+                &[(&r.numerator, "numerator"), (&r.denominator, "denominator")],
+                "weighted_mean",
+            );
+            match weight {
+                Some(weight) => Aggregation::WeightedMean { weight },
+                None => {
+                    if r.weight_by.is_none() {
+                        sink.error(
+                            at,
+                            "aggregation",
+                            "a weighted mean needs weight_by = an element".into(),
+                        );
+                    }
+                    Aggregation::None
+                }
+            }
+        }
+        other => {
+            sink.error(
+                at,
+                "aggregation",
+                format!("aggregation '{other}' must be none, sum, ratio or weighted_mean"),
+            );
+            Aggregation::None
+        }
+    }
 }
 
 fn domain_list() -> String {

@@ -88,3 +88,76 @@ fn shipped_plans_are_clean() {
     .collect();
     assert_eq!(counts, want);
 }
+
+/// Roll-up declarations and composite weights are checked against the declared elements and indicators.
+#[test]
+fn aggregation_errors_are_reported_with_their_lines() {
+    let shipped_text = include_str!("../../../plans/yunnan-14.toml");
+    let mut text = shipped_text.to_string();
+    let edits = [
+        // A numerator that is not a declared element.
+        (
+            "numerator = \"childcare_places\"",
+            "numerator = \"childcare_seats\"",
+        ),
+        // A percentage declared as a sum.
+        (
+            "aggregation = \"ratio\"\nnumerator = \"preschool_enrolled\"\ndenominator = \"population_3_5\"\nfactor = 100",
+            "aggregation = \"sum\"",
+        ),
+        // A weighted mean without its weight.
+        ("weight_by = \"working_age_population\"\n", ""),
+        // An unknown aggregation.
+        (
+            "code = \"YN14-08\"",
+            "code = \"YN14-08\"\naggregation = \"median\"",
+        ),
+        // Composite weights: an unknown indicator and a zero weight.
+        (
+            "{ indicator = \"YN14-01\", weight = 6 }",
+            "{ indicator = \"YN14-99\", weight = 6 }",
+        ),
+        (
+            "{ indicator = \"YN14-02\", weight = 6 }",
+            "{ indicator = \"YN14-02\", weight = 0 }",
+        ),
+        // A malformed element code.
+        ("code = \"sports_area\"", "code = \"Sports-Area\""),
+    ];
+    for (from, to) in edits {
+        assert!(text.contains(from), "fixture edit not found: {from}");
+        text = text.replacen(from, to, 1);
+    }
+    // The duplicate `aggregation` key of YN14-08 is a TOML error; give it to YN14-20 instead, which has none left.
+    text = text.replacen(
+        "code = \"YN14-08\"\naggregation = \"median\"",
+        "code = \"YN14-08\"",
+        1,
+    );
+    text = text.replacen("aggregation = \"none\"", "aggregation = \"median\"", 1);
+    let regions = shipped::regions().unwrap_or_default();
+    let source = |n: &str| shipped::seed(n).map(str::to_string);
+    let ctx = Context {
+        regions: Some(&regions),
+        source: &source,
+    };
+    let (plan, diags) = plan::load("yunnan-14.toml", &text, &ctx);
+    assert!(plan.is_none());
+    let mut got: Vec<String> = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect();
+    got.sort();
+    let want = [
+        "aggregation: a rate in '%' cannot be summed over regions: declare a ratio of elements or a weighted mean",
+        "aggregation: a weighted mean needs weight_by = an element",
+        "aggregation: aggregation 'median' must be none, sum, ratio or weighted_mean",
+        "aggregation: numerator 'childcare_seats' is not a declared [[element]]",
+        "aggregation: numerator 'sports_area' is not a declared [[element]]",
+        "composite: composite weight names unknown indicator 'YN14-99'",
+        "composite: weight 0 of 'YN14-02' must be a positive number",
+        "element: element code 'Sports-Area' must be lowercase letters, digits and '_'",
+    ];
+    assert_eq!(got, want, "{diags:#?}");
+}

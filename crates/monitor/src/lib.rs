@@ -5,6 +5,7 @@
 //! - [`evaluate`] — a plan judged at a year: one record per indicator (per series), with projection.
 //! - [`observations`] — tidy observation files read and validated against a plan, all problems at once.
 //! - [`progress`] — the 序时进度 (time-share) method: status, completion and red/yellow warnings.
+//! - [`rollup`] — roll-up of counts and numerator/denominator elements to parent regions (DHIS2's model).
 //! - [`equalize`] — equalization (均等化) statistics across regions: CV, Gini, Theil with decomposition.
 //!
 //! Depends on `minsheng-core` only.
@@ -13,4 +14,5 @@ pub mod equalize;
 pub mod evaluate;
 pub mod observations;
 pub mod progress;
+pub mod rollup;
 pub mod sdg;
