@@ -3,32 +3,20 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{Context as _, anyhow};
-use minsheng_core::diag::Severity;
+use anyhow::anyhow;
 use minsheng_core::shipped;
 use minsheng_monitor::evaluate::{Kind, Options, References, evaluate};
-use minsheng_monitor::observations::read_csv;
 use minsheng_monitor::progress::Thresholds;
 use serde_json::json;
 
 use crate::Format;
+use crate::data;
 use crate::output::text_table;
 use crate::plan_cmd::{find_plan, regions};
 
-/// Reads an observations file from disk, or the shipped copy when the path names one (`data/observations/…`).
-fn read_data(path: &str) -> anyhow::Result<String> {
-    match std::fs::read_to_string(path) {
-        Ok(t) => Ok(t),
-        Err(e) => shipped::observations(path)
-            .map(str::to_string)
-            .ok_or(e)
-            .with_context(|| format!("cannot read {path}")),
-    }
-}
-
 pub struct Args<'a> {
     pub plan: &'a str,
-    pub data: &'a str,
+    pub data: &'a [String],
     pub year: i32,
     pub kind: Option<&'a str>,
     pub region: Option<&'a str>,
@@ -38,28 +26,11 @@ pub struct Args<'a> {
 pub fn run(out: &mut dyn Write, a: &Args<'_>) -> anyhow::Result<ExitCode> {
     let regions = regions()?;
     let plan = find_plan(a.plan, &regions)?;
-    let text = read_data(a.data)?;
-    let (obs, problems) = read_csv(&text, &plan, &regions);
     let mut err = std::io::stderr().lock();
-    for p in &problems {
-        writeln!(
-            err,
-            "{}:{}:{}: {}: {}",
-            a.data,
-            p.row,
-            p.column,
-            p.severity.as_str(),
-            p.reason
-        )?;
-    }
-    let Some(obs) = obs else {
-        let n = problems
-            .iter()
-            .filter(|p| p.severity == Severity::Error)
-            .count();
-        writeln!(err, "{}: {n} errors; nothing was imported", a.data)?;
+    let Some(loaded) = data::load(&mut err, a.data, &plan, &regions)? else {
         return Ok(ExitCode::from(1));
     };
+    let obs = &loaded.observations;
     let kind = match a.kind {
         Some(k) => {
             Kind::parse(k).ok_or_else(|| anyhow!("kind '{k}' must be annual, midterm or final"))?
@@ -79,7 +50,7 @@ pub fn run(out: &mut dyn Write, a: &Args<'_>) -> anyhow::Result<ExitCode> {
         region,
         thresholds: Thresholds::default(),
     };
-    let records = evaluate(&plan, &obs, &references, &options);
+    let records = evaluate(&plan, obs, &references, &options);
     match a.format {
         Format::Json => {
             let recs: Vec<serde_json::Value> = records
@@ -98,6 +69,7 @@ pub fn run(out: &mut dyn Write, a: &Args<'_>) -> anyhow::Result<ExitCode> {
                         "target_value": r.judgement.target_value,
                         "reference": r.reference.map(|(y, v)| json!({"year": y, "value": v})),
                         "projected": r.projected,
+                        "projected_cagr": r.projected_cagr,
                         "will_miss": r.will_miss,
                         "warning": r.warning().map(|w| w.as_str()),
                         "reason": r.judgement.reason_zh,
@@ -109,6 +81,19 @@ pub fn run(out: &mut dyn Write, a: &Args<'_>) -> anyhow::Result<ExitCode> {
             writeln!(out)?;
         }
         _ => {
+            if loaded.synthetic {
+                writeln!(
+                    out,
+                    "SYNTHETIC — 含合成数据，仅供演示 (contains synthetic data, for demonstration only)"
+                )?;
+            }
+            if loaded.computed > 0 {
+                writeln!(
+                    out,
+                    "{} values computed by roll-up from child regions (Σ elements, ratios, weighted means)",
+                    loaded.computed
+                )?;
+            }
             writeln!(
                 out,
                 "{} — {} {} ({}), {}",

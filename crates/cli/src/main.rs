@@ -1,8 +1,11 @@
 //! `minsheng` — the command-line tool. Glue over the library crates: parse arguments, call, render, exit code.
 
+mod data;
+mod equalize_cmd;
 mod evaluate_cmd;
 mod output;
 mod plan_cmd;
+mod synth_cmd;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -30,9 +33,10 @@ enum Command {
         /// A shipped plan id or a plan TOML file.
         #[arg(long)]
         plan: String,
-        /// Tidy observations CSV (`indicator,region,year,value`, optional `series`, `source`, disaggregations).
-        #[arg(long)]
-        data: String,
+        /// Tidy observations, CSV or XLSX (`indicator,region,year,value`, optional `series`, `source`,
+        /// disaggregations; `file.xlsx#Sheet` picks a sheet). Repeat for several files. County data are rolled up.
+        #[arg(long, required = true)]
+        data: Vec<String>,
         #[arg(long)]
         year: i32,
         /// annual, midterm or final (default: final in or after the target year, else annual).
@@ -43,6 +47,47 @@ enum Command {
         region: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+    /// 均等化 — one indicator (or `composite`, the composite attainment index) across the prefectures or counties
+    /// of a region: mean, weighted mean, CV, Gini, Theil T (between/within parents), max/min, share meeting.
+    Equalize {
+        #[arg(long)]
+        plan: String,
+        /// Observations, CSV or XLSX; repeat for several files. County data are rolled up first.
+        #[arg(long, required = true)]
+        data: Vec<String>,
+        /// An indicator code, or `composite`.
+        #[arg(long)]
+        indicator: String,
+        /// The series of a paired indicator.
+        #[arg(long)]
+        series: Option<String>,
+        #[arg(long)]
+        year: i32,
+        /// prefecture or county.
+        #[arg(long)]
+        level: String,
+        /// The region whose units are compared (default: the plan's region).
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// 合成数据 — SYNTHETIC county observations calibrated to the plan's provincial figures (for demos and tests).
+    Synth {
+        #[arg(long)]
+        plan: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Years, e.g. `2020,2025` or `2020-2023` (default: the whole plan period).
+        #[arg(long)]
+        years: Option<String>,
+        /// The province's resident population (default: the 2020 census figure).
+        #[arg(long)]
+        population: Option<f64>,
+        /// Output CSV file (default: standard output).
+        #[arg(long)]
+        out: Option<String>,
     },
     /// 行政区划 — the shipped GB/T 2260 region table.
     #[command(subcommand)]
@@ -143,6 +188,44 @@ fn main() -> ExitCode {
                 kind: kind.as_deref(),
                 region: region.as_deref(),
                 format,
+            },
+        ),
+        Command::Equalize {
+            plan,
+            data,
+            indicator,
+            series,
+            year,
+            level,
+            region,
+            format,
+        } => equalize_cmd::run(
+            &mut out,
+            &equalize_cmd::Args {
+                plan: &plan,
+                data: &data,
+                indicator: &indicator,
+                series: series.as_deref(),
+                year,
+                level: &level,
+                region: region.as_deref(),
+                format,
+            },
+        ),
+        Command::Synth {
+            plan,
+            seed,
+            years,
+            population,
+            out: file,
+        } => synth_cmd::run(
+            &mut out,
+            &synth_cmd::Args {
+                plan: &plan,
+                seed,
+                years: years.as_deref(),
+                population,
+                out: file.as_deref(),
             },
         ),
     };

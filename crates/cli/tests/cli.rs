@@ -306,7 +306,7 @@ fn evaluate_rejects_a_bad_file_with_rows_and_columns() {
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("bad-observations.csv:3:indicator: error: unknown indicator 'GZ14-99'"),
+        err.contains("bad-observations.csv:3:indicator: error: unknown indicator or data element 'GZ14-99'"),
         "{err}"
     );
     assert!(err.contains("11 errors; nothing was imported"), "{err}");

@@ -1,7 +1,10 @@
 //! 规划评估 — a plan judged against observations at a year: one record per indicator (per series of a paired
 //! indicator) with the 序时进度 verdict, warning and projection.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use minsheng_core::plan::{Attribute, Indicator, Plan};
 use minsheng_core::region::RegionCode;
@@ -122,8 +125,11 @@ pub struct Record {
     pub value: Option<f64>,
     /// Linear least-squares projection of the series to the target year (levels only, two years or more).
     pub projected: Option<f64>,
-    /// Whether the projection misses the target.
+    /// Whether the (linear) projection misses the target.
     pub will_miss: Option<bool>,
+    /// Constant-growth (CAGR) projection to the target year from the first and the last observed points (positive
+    /// values, two years or more), as Open SDG projects.
+    pub projected_cagr: Option<f64>,
     /// The reference figure used (year, value) for 达到全国/西部平均水平 targets.
     pub reference: Option<(i32, f64)>,
 }
@@ -164,6 +170,17 @@ fn linear_projection(points: &[(i32, f64)], at: i32) -> Option<f64> {
     Some(my + sxy / sxx * (f64::from(at) - mx))
 }
 
+/// Compound-growth projection: the growth rate between the first and the last point, continued to `at`.
+fn cagr_projection(points: &[(i32, f64)], at: i32) -> Option<f64> {
+    let first = points.iter().min_by_key(|p| p.0)?;
+    let last = points.iter().max_by_key(|p| p.0)?;
+    if last.0 <= first.0 || first.1 <= 0.0 || last.1 <= 0.0 {
+        return None;
+    }
+    let rate = (last.1 / first.1).powf(1.0 / f64::from(last.0 - first.0));
+    Some(last.1 * rate.powi(at - last.0))
+}
+
 /// Evaluates every indicator of `plan` at `options.year` from `observations` (headline figures of the region).
 pub fn evaluate(
     plan: &Plan,
@@ -171,19 +188,64 @@ pub fn evaluate(
     references: &References,
     options: &Options,
 ) -> Vec<Record> {
-    let region = options.region.or(plan.region);
-    // One pass over the observations: the region's headline series by (indicator, series).
-    let mut by_series: HashMap<(&str, Option<&str>), Points> = HashMap::new();
-    for o in observations
-        .iter()
-        .filter(|o| Some(o.region) == region && o.is_total())
-    {
+    match options.region.or(plan.region) {
+        Some(region) => evaluate_regions(plan, observations, references, options, &[region])
+            .pop()
+            .map(|(_, records)| records)
+            .unwrap_or_default(),
+        None => evaluate_series(plan, &FxHashMap::default(), None, references, options),
+    }
+}
+
+/// Evaluates the plan for each of `regions` (e.g. every county of a province) with one pass over the
+/// observations (a slice, or e.g. `input.iter().chain(&rollup.computed)`); each region is judged against the plan's own targets.
+pub fn evaluate_regions<'a>(
+    plan: &Plan,
+    observations: impl IntoIterator<Item = &'a Observation>,
+    references: &References,
+    options: &Options,
+    regions: &[RegionCode],
+) -> Vec<(RegionCode, Vec<Record>)> {
+    let wanted: FxHashSet<RegionCode> = regions.iter().copied().collect();
+    // Only the plan's indicators are judged: data elements are not indexed.
+    let codes: FxHashSet<&str> = plan.indicators.iter().map(|i| i.code.as_str()).collect();
+    // One pass: each region's headline series by (region, indicator, series).
+    let mut by_series: SeriesMap<'a> = FxHashMap::default();
+    for o in observations.into_iter().filter(|o| {
+        o.is_total() && wanted.contains(&o.region) && codes.contains(o.indicator.as_str())
+    }) {
         by_series
-            .entry((o.indicator.as_str(), o.series.as_deref()))
+            .entry((o.region, o.indicator.as_str(), o.series.as_deref()))
             .or_default()
             .push((o.year, o.value));
     }
-    let mut records = Vec::new();
+    // Regions are judged in parallel; the order of `regions` is kept.
+    regions
+        .par_iter()
+        .map(|&r| {
+            let opts = Options {
+                region: Some(r),
+                ..options.clone()
+            };
+            (
+                r,
+                evaluate_series(plan, &by_series, Some(r), references, &opts),
+            )
+        })
+        .collect()
+}
+
+/// Each region's headline series by (region, indicator, series).
+type SeriesMap<'a> = FxHashMap<(RegionCode, &'a str, Option<&'a str>), Points>;
+
+fn evaluate_series(
+    plan: &Plan,
+    by_series: &SeriesMap<'_>,
+    region: Option<RegionCode>,
+    references: &References,
+    options: &Options,
+) -> Vec<Record> {
+    let mut records = Vec::with_capacity(plan.indicators.len());
     for ind in &plan.indicators {
         let series_names: Vec<Option<&str>> = if ind.series.is_empty() {
             vec![None]
@@ -191,16 +253,15 @@ pub fn evaluate(
             ind.series.iter().map(|s| Some(s.as_str())).collect()
         };
         for (k, series) in series_names.into_iter().enumerate() {
-            let points = by_series
-                .get(&(ind.code.as_str(), series))
-                .map(Vec::as_slice)
-                .unwrap_or_default();
             records.push(evaluate_one(
                 plan,
                 ind,
                 k,
                 series.map(str::to_string),
-                points,
+                region
+                    .and_then(|r| by_series.get(&(r, ind.code.as_str(), series)))
+                    .map(Vec::as_slice)
+                    .unwrap_or_default(),
                 references,
                 options,
             ));
@@ -258,9 +319,9 @@ fn evaluate_one(
     };
     let judgement = judge(&case, &options.thresholds);
     // Projection of levels to the target year from the observed series (baseline included when known).
-    let (projected, will_miss) =
+    let (projected, will_miss, projected_cagr) =
         if cumulative || ind.window == Some(Window::PerYear) || options.year >= plan.target_year {
-            (None, None)
+            (None, None, None)
         } else {
             let mut pts: Vec<(i32, f64)> = points
                 .iter()
@@ -278,7 +339,7 @@ fn evaluate_one(
                     minsheng_core::target::Achievement::NotAssessable(_) => None,
                 }
             });
-            (p, miss)
+            (p, miss, cagr_projection(&pts, plan.target_year))
         };
     Record {
         code: ind.code.clone(),
@@ -290,13 +351,14 @@ fn evaluate_one(
         value,
         projected,
         will_miss,
+        projected_cagr,
         reference,
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::linear_projection;
+    use super::{cagr_projection, linear_projection};
 
     #[test]
     fn projection_is_least_squares() {
@@ -304,5 +366,14 @@ mod tests {
         let p = linear_projection(&[(2020, 10.0), (2021, 12.0), (2022, 14.0)], 2025);
         assert_eq!(p, Some(20.0));
         assert_eq!(linear_projection(&[(2020, 1.0)], 2025), None);
+    }
+
+    #[test]
+    fn cagr_continues_the_growth_rate() {
+        // 100 → 121 over two years is 10 % a year: 2025 = 121 × 1.1³ = 161.051.
+        let p = cagr_projection(&[(2020, 100.0), (2021, 110.0), (2022, 121.0)], 2025).unwrap();
+        assert!((p - 161.051).abs() < 1e-9, "{p}");
+        assert_eq!(cagr_projection(&[(2020, 0.0), (2022, 1.0)], 2025), None);
+        assert_eq!(cagr_projection(&[(2022, 1.0)], 2025), None);
     }
 }

@@ -11,14 +11,17 @@
 //! `coverage` is the share of the total weight that had data, so an index over half the indicators is visible
 //! as such. The index across regions is then equalized like any indicator.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use minsheng_core::plan::{Indicator, Plan};
 use minsheng_core::region::{Level, RegionCode, RegionTable};
 use minsheng_core::target::{Direction, Value, Window};
 
+use rayon::prelude::*;
+
 use crate::equalize::{self, Equalization, Unit};
 use crate::observations::Observation;
+use crate::rollup::is_synthetic_source;
 
 /// Indicator (or element), series, region, year.
 type PanelKey<'a> = (&'a str, Option<&'a str>, RegionCode, i32);
@@ -26,17 +29,26 @@ type PanelKey<'a> = (&'a str, Option<&'a str>, RegionCode, i32);
 /// Headline (total) observations indexed by indicator, series, region and year, read once; each value with
 /// whether it is SYNTHETIC.
 pub struct Panel<'a> {
-    values: HashMap<PanelKey<'a>, (f64, bool)>,
+    values: FxHashMap<PanelKey<'a>, (f64, bool)>,
 }
 
 impl<'a> Panel<'a> {
-    pub fn new(observations: &'a [Observation]) -> Panel<'a> {
-        let mut values = HashMap::with_capacity(observations.len());
-        for o in observations.iter().filter(|o| o.is_total()) {
-            let synthetic = o
-                .source
-                .as_deref()
-                .is_some_and(|s| s.to_lowercase().contains("synthetic"));
+    /// Indexes observations: a slice, or e.g. `input.iter().chain(&rollup.computed)`.
+    pub fn new(observations: impl IntoIterator<Item = &'a Observation>) -> Panel<'a> {
+        let iter = observations.into_iter();
+        let mut values =
+            FxHashMap::with_capacity_and_hasher(iter.size_hint().0, Default::default());
+        let mut last: Option<(&str, bool)> = None;
+        for o in iter.filter(|o| o.is_total()) {
+            let source = o.source.as_deref().unwrap_or("");
+            let synthetic = match last {
+                Some((s, flag)) if s == source => flag,
+                _ => {
+                    let flag = is_synthetic_source(Some(source));
+                    last = Some((source, flag));
+                    flag
+                }
+            };
             values.insert(
                 (o.indicator.as_str(), o.series.as_deref(), o.region, o.year),
                 (o.value, synthetic),
@@ -143,11 +155,6 @@ pub fn equalize_indicator(
     series: Option<&str>,
     scope: Scope,
 ) -> Result<IndicatorEqualization, String> {
-    let Scope {
-        year,
-        level,
-        within,
-    } = scope;
     let ind = plan
         .indicator(code)
         .ok_or_else(|| format!("unknown indicator '{code}' in plan {}", plan.id))?;
@@ -167,11 +174,58 @@ pub fn equalize_indicator(
         }
         (Some(s), true) => return Err(format!("{code} has no series, but '{s}' was given")),
     };
-    let units = units_under(regions, within, level);
+    let units = units_under(regions, scope.within, scope.level);
+    equalize_units(panel, regions, ind, k, series, scope, &units)
+}
+
+/// Every indicator (every series of a paired one) of the plan across the units of `scope`, in plan order,
+/// computed in parallel. Indicators without data in the scope give an `Err` with the reason.
+pub fn equalize_all(
+    plan: &Plan,
+    panel: &Panel<'_>,
+    regions: &RegionTable,
+    scope: Scope,
+) -> Vec<Result<IndicatorEqualization, String>> {
+    let units = units_under(regions, scope.within, scope.level);
+    let jobs: Vec<(&Indicator, Option<usize>)> = plan
+        .indicators
+        .iter()
+        .flat_map(|ind| {
+            let ks: Vec<Option<usize>> = if ind.series.is_empty() {
+                vec![None]
+            } else {
+                (0..ind.series.len()).map(Some).collect()
+            };
+            ks.into_iter().map(move |k| (ind, k))
+        })
+        .collect();
+    jobs.par_iter()
+        .map(|&(ind, k)| {
+            let series = k.and_then(|k| ind.series.get(k)).map(String::as_str);
+            equalize_units(panel, regions, ind, k, series, scope, &units)
+        })
+        .collect()
+}
+
+fn equalize_units(
+    panel: &Panel<'_>,
+    regions: &RegionTable,
+    ind: &Indicator,
+    k: Option<usize>,
+    series: Option<&str>,
+    scope: Scope,
+    units: &[RegionCode],
+) -> Result<IndicatorEqualization, String> {
+    let Scope {
+        year,
+        level,
+        within,
+    } = scope;
+    let code = ind.code.as_str();
     let mut values = Vec::new();
     let mut missing = Vec::new();
     let mut synthetic = false;
-    for &u in &units {
+    for &u in units {
         match panel.get_flagged(code, series, u, year) {
             Some((v, syn)) => {
                 values.push((u, v));

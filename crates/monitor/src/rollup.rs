@@ -18,7 +18,9 @@
 //! than 0.5 %, a [`Mismatch`] says so. Computed observations have `row == 0` and a `source` that says how they
 //! were computed (and that they rest on synthetic data when any input did).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 
 use minsheng_core::plan::{Aggregation, Plan};
 use minsheng_core::region::{Level, RegionCode, RegionTable};
@@ -52,16 +54,16 @@ pub struct Mismatch {
 /// The result of [`rollup`].
 #[derive(Debug, Clone, Default)]
 pub struct Rollup {
-    /// The input observations followed by the computed ones.
-    pub observations: Vec<Observation>,
-    /// How many observations were computed.
-    pub computed: usize,
+    /// The computed observations (the input is not copied: chain the two, or call [`Rollup::with_input`]).
+    pub computed: Vec<Observation>,
     pub gaps: Vec<Gap>,
     pub mismatches: Vec<Mismatch>,
 }
 
-/// The identity of one series apart from region and year: code, series, disaggregation.
-type SeriesId = (String, Option<String>, BTreeMap<String, String>);
+/// The identity of one series apart from region and year: code, series, disaggregation (borrowed).
+type SeriesId<'a> = (&'a str, Option<&'a str>, &'a BTreeMap<String, String>);
+
+static NO_DISAGGREGATION: BTreeMap<String, String> = BTreeMap::new();
 
 #[derive(Debug, Clone, Copy)]
 struct Val {
@@ -69,52 +71,78 @@ struct Val {
     synthetic: bool,
 }
 
-struct Store {
-    ids: HashMap<SeriesId, usize>,
-    keys: Vec<SeriesId>,
-    values: HashMap<(usize, RegionCode, i32), Val>,
+struct Store<'a> {
+    ids: FxHashMap<SeriesId<'a>, usize>,
+    keys: Vec<SeriesId<'a>>,
+    values: FxHashMap<(usize, RegionCode, i32), Val>,
 }
 
-impl Store {
-    fn id(&mut self, key: SeriesId) -> usize {
+impl<'a> Store<'a> {
+    fn id(&mut self, key: SeriesId<'a>) -> usize {
         if let Some(&i) = self.ids.get(&key) {
             return i;
         }
-        self.keys.push(key.clone());
+        self.keys.push(key);
         self.ids.insert(key, self.keys.len() - 1);
         self.keys.len() - 1
     }
+
+    fn total(&self, code: &'a str) -> Option<usize> {
+        self.ids.get(&(code, None, &NO_DISAGGREGATION)).copied()
+    }
 }
 
-fn is_synthetic(o: &Observation) -> bool {
-    o.source
-        .as_deref()
-        .is_some_and(|s| s.to_lowercase().contains("synthetic"))
+/// Whether a source marks SYNTHETIC data (ASCII case-insensitive, no allocation).
+pub(crate) fn is_synthetic_source(source: Option<&str>) -> bool {
+    source.is_some_and(|s| {
+        s.as_bytes()
+            .windows(9)
+            .any(|w| w.eq_ignore_ascii_case(b"synthetic"))
+    })
+}
+
+/// A computed value waiting to become an observation: series id, region, year, value, how (index into `hows`).
+type Pending = (usize, RegionCode, i32, Val, usize);
+
+impl Rollup {
+    /// The input followed by the computed observations, in one vector.
+    pub fn with_input(&self, input: &[Observation]) -> Vec<Observation> {
+        let mut all = Vec::with_capacity(input.len() + self.computed.len());
+        all.extend_from_slice(input);
+        all.extend_from_slice(&self.computed);
+        all
+    }
 }
 
 /// Rolls `observations` up the region hierarchy of `regions` as the plan's indicators and elements declare.
 ///
 /// Levels are processed bottom-up (counties into prefectures, then prefectures and province-administered counties
-/// into provinces), and at each parent elements and `sum` indicators first, then `ratio` and `weighted_mean`
-/// indicators — so a province's ratio reads the sums computed for it in the same pass.
+/// into provinces), and at each parent elements and `sum` indicators first, then `weighted_mean` indicators; the
+/// `ratio` indicators come last, at every region where both elements are known.
 pub fn rollup(plan: &Plan, observations: &[Observation], regions: &RegionTable) -> Rollup {
     let mut store = Store {
-        ids: HashMap::new(),
+        ids: FxHashMap::default(),
         keys: Vec::new(),
-        values: HashMap::with_capacity(observations.len() * 2),
+        values: FxHashMap::with_capacity_and_hasher(observations.len() * 2, Default::default()),
     };
     let mut years: Vec<i32> = Vec::new();
+    let mut last_source: Option<(&str, bool)> = None;
     for o in observations {
-        let id = store.id((
-            o.indicator.clone(),
-            o.series.clone(),
-            o.disaggregation.clone(),
-        ));
+        let id = store.id((o.indicator.as_str(), o.series.as_deref(), &o.disaggregation));
+        let source = o.source.as_deref().unwrap_or("");
+        let synthetic = match last_source {
+            Some((s, flag)) if s == source => flag,
+            _ => {
+                let flag = is_synthetic_source(Some(source));
+                last_source = Some((source, flag));
+                flag
+            }
+        };
         store.values.insert(
             (id, o.region, o.year),
             Val {
                 value: o.value,
-                synthetic: is_synthetic(o),
+                synthetic,
             },
         );
         if !years.contains(&o.year) {
@@ -123,7 +151,7 @@ pub fn rollup(plan: &Plan, observations: &[Observation], regions: &RegionTable) 
     }
     years.sort_unstable();
 
-    let mut children: HashMap<RegionCode, Vec<RegionCode>> = HashMap::new();
+    let mut children: FxHashMap<RegionCode, Vec<RegionCode>> = FxHashMap::default();
     for r in regions.iter() {
         if let Some(p) = r.parent {
             children.entry(p).or_default().push(r.code);
@@ -136,7 +164,6 @@ pub fn rollup(plan: &Plan, observations: &[Observation], regions: &RegionTable) 
         .collect();
     parents.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
 
-    // Which series exist per code (series name + disaggregation) — computed values are made for each.
     let summed: Vec<&str> = plan
         .elements
         .iter()
@@ -148,20 +175,33 @@ pub fn rollup(plan: &Plan, observations: &[Observation], regions: &RegionTable) 
                 .map(|i| i.code.as_str()),
         )
         .collect();
+    // Every series of a summed code seen in the data (series names and disaggregations included).
+    let sum_ids: Vec<usize> = (0..store.keys.len())
+        .filter(|&i| summed.contains(&store.keys[i].0))
+        .collect();
+    // Weighted means: (series ids of the indicator, weight element id, how).
+    let mut hows: Vec<String> = vec!["Σ children".to_string()];
+    let mut means: Vec<(Vec<usize>, usize, usize)> = Vec::new();
+    for ind in &plan.indicators {
+        let Aggregation::WeightedMean { weight } = &ind.aggregation else {
+            continue;
+        };
+        let Some(wid) = store.total(weight) else {
+            continue;
+        };
+        let ids: Vec<usize> = (0..store.keys.len())
+            .filter(|&i| store.keys[i].0 == ind.code)
+            .collect();
+        hows.push(format!("weighted mean of children by {weight}"));
+        means.push((ids, wid, hows.len() - 1));
+    }
 
-    let mut out = Rollup {
-        observations: observations.to_vec(),
-        ..Rollup::default()
-    };
-    let mut computed: Vec<(usize, RegionCode, i32, Val, String)> = Vec::new();
+    let mut out = Rollup::default();
+    let mut computed: Vec<Pending> = Vec::new();
 
     for &(_, parent) in &parents {
         let kids = &children[&parent];
-        // 1. Sums: elements and count indicators, for every series of theirs seen in the data.
-        let sum_ids: Vec<usize> = (0..store.keys.len())
-            .filter(|&i| summed.contains(&store.keys[i].0.as_str()))
-            .collect();
-        for id in sum_ids {
+        for &id in &sum_ids {
             for &year in &years {
                 let mut total = 0.0;
                 let mut n = 0;
@@ -183,28 +223,18 @@ pub fn rollup(plan: &Plan, observations: &[Observation], regions: &RegionTable) 
                         value: total,
                         synthetic,
                     },
-                    "Σ children",
+                    0,
                 );
             }
         }
-        // 2. Weighted means.
-        for ind in &plan.indicators {
-            let Aggregation::WeightedMean { weight } = &ind.aggregation else {
-                continue;
-            };
-            let Some(&wid) = store.ids.get(&(weight.clone(), None, BTreeMap::new())) else {
-                continue;
-            };
-            let ids: Vec<usize> = (0..store.keys.len())
-                .filter(|&i| store.keys[i].0 == ind.code)
-                .collect();
-            for id in ids {
+        for (ids, wid, how) in &means {
+            for &id in ids {
                 for &year in &years {
                     let (mut sw, mut swv, mut n, mut synthetic) = (0.0, 0.0, 0, false);
                     for k in kids {
                         if let (Some(v), Some(w)) = (
                             store.values.get(&(id, *k, year)),
-                            store.values.get(&(wid, *k, year)),
+                            store.values.get(&(*wid, *k, year)),
                         ) {
                             sw += w.value;
                             swv += w.value * v.value;
@@ -225,14 +255,14 @@ pub fn rollup(plan: &Plan, observations: &[Observation], regions: &RegionTable) 
                             value: if sw > 0.0 { swv / sw } else { 0.0 },
                             synthetic,
                         },
-                        &format!("weighted mean of children by {weight}"),
+                        *how,
                     );
                 }
             }
         }
     }
 
-    // 3. Ratios at every region where both elements are known (reported or computed), unless reported directly.
+    // Ratios at every region where both elements are known (reported or computed), unless reported directly.
     for ind in &plan.indicators {
         let Aggregation::Ratio {
             numerator,
@@ -242,66 +272,70 @@ pub fn rollup(plan: &Plan, observations: &[Observation], regions: &RegionTable) 
         else {
             continue;
         };
-        let (Some(&nid), Some(&did)) = (
-            store.ids.get(&(numerator.clone(), None, BTreeMap::new())),
-            store.ids.get(&(denominator.clone(), None, BTreeMap::new())),
-        ) else {
+        let (Some(nid), Some(did)) = (store.total(numerator), store.total(denominator)) else {
             continue;
         };
-        let rid = store.id((ind.code.clone(), None, BTreeMap::new()));
-        let points: Vec<(RegionCode, i32, Val, Val)> = regions
-            .iter()
-            .flat_map(|r| years.iter().map(move |&y| (r.code, y)))
-            .filter_map(|(region, year)| {
-                match (
-                    store.values.get(&(nid, region, year)),
-                    store.values.get(&(did, region, year)),
-                ) {
-                    (Some(&n), Some(&d)) => Some((region, year, n, d)),
-                    _ => None,
+        let rid = store.id((ind.code.as_str(), None, &NO_DISAGGREGATION));
+        hows.push(format!("{numerator} / {denominator} × {factor}"));
+        let how = hows.len() - 1;
+        for r in regions.iter() {
+            for &year in &years {
+                let (Some(&n), Some(&d)) = (
+                    store.values.get(&(nid, r.code, year)),
+                    store.values.get(&(did, r.code, year)),
+                ) else {
+                    continue;
+                };
+                if d.value <= 0.0 {
+                    continue;
                 }
-            })
-            .collect();
-        for (region, year, n, d) in points {
-            if d.value <= 0.0 {
-                continue;
-            }
-            let value = n.value / d.value * factor;
-            let v = Val {
-                value,
-                synthetic: n.synthetic || d.synthetic,
-            };
-            let how = format!("{numerator} / {denominator} × {factor}");
-            match store.values.get(&(rid, region, year)) {
-                Some(r) => {
-                    mismatch(&store, &mut out, (rid, region, year), r.value, value);
-                }
-                None => {
-                    store.values.insert((rid, region, year), v);
-                    computed.push((rid, region, year, v, how));
+                let value = n.value / d.value * factor;
+                let v = Val {
+                    value,
+                    synthetic: n.synthetic || d.synthetic,
+                };
+                match store.values.get(&(rid, r.code, year)) {
+                    Some(reported) => {
+                        let reported = reported.value;
+                        mismatch(&store, &mut out, (rid, r.code, year), reported, value);
+                    }
+                    None => {
+                        store.values.insert((rid, r.code, year), v);
+                        computed.push((rid, r.code, year, v, how));
+                    }
                 }
             }
         }
     }
 
-    computed.sort_by(|a, b| {
-        (store.keys[a.0].0.as_str(), a.1, a.2).cmp(&(store.keys[b.0].0.as_str(), b.1, b.2))
-    });
-    out.computed = computed.len();
+    // Output in code, region, year order: rank the series ids by their key once.
+    let mut rank: Vec<usize> = (0..store.keys.len()).collect();
+    rank.sort_by(|&a, &b| store.keys[a].cmp(&store.keys[b]));
+    let mut position = vec![0; rank.len()];
+    for (p, &id) in rank.iter().enumerate() {
+        position[id] = p;
+    }
+    computed.sort_unstable_by_key(|c| (position[c.0], c.1, c.2));
+    let sources: Vec<[String; 2]> = hows
+        .iter()
+        .map(|h| {
+            [
+                format!("roll-up: {h}"),
+                format!("roll-up of SYNTHETIC data: {h}"),
+            ]
+        })
+        .collect();
+    out.computed.reserve(computed.len());
     for (id, region, year, v, how) in computed {
-        let (code, series, disaggregation) = store.keys[id].clone();
-        out.observations.push(Observation {
-            indicator: code,
+        let (code, series, disaggregation) = store.keys[id];
+        out.computed.push(Observation {
+            indicator: code.to_string(),
             region,
             year,
             value: v.value,
-            series,
-            disaggregation,
-            source: Some(if v.synthetic {
-                format!("roll-up of SYNTHETIC data: {how}")
-            } else {
-                format!("roll-up: {how}")
-            }),
+            series: series.map(str::to_string),
+            disaggregation: disaggregation.clone(),
+            source: Some(sources[how][usize::from(v.synthetic)].clone()),
             row: 0,
         });
     }
@@ -313,13 +347,13 @@ pub fn rollup(plan: &Plan, observations: &[Observation], regions: &RegionTable) 
 /// Records a value computed for `key` from `n` of `of` children: stored when complete and nothing is reported,
 /// compared when something is reported, a gap when incomplete.
 fn settle(
-    store: &mut Store,
+    store: &mut Store<'_>,
     out: &mut Rollup,
-    computed: &mut Vec<(usize, RegionCode, i32, Val, String)>,
+    computed: &mut Vec<Pending>,
     key: (usize, RegionCode, i32),
     (n, of): (usize, usize),
     v: Val,
-    how: &str,
+    how: usize,
 ) {
     if n == 0 {
         return;
@@ -327,10 +361,10 @@ fn settle(
     let reported = store.values.get(&key).copied();
     if n < of {
         if reported.is_none() {
-            let (code, series, _) = &store.keys[key.0];
+            let (code, series, _) = store.keys[key.0];
             out.gaps.push(Gap {
-                code: code.clone(),
-                series: series.clone(),
+                code: code.to_string(),
+                series: series.map(str::to_string),
                 region: key.1,
                 year: key.2,
                 reported: n,
@@ -343,7 +377,7 @@ fn settle(
         Some(r) => mismatch(store, out, key, r.value, v.value),
         None => {
             store.values.insert(key, v);
-            computed.push((key.0, key.1, key.2, v, how.to_string()));
+            computed.push((key.0, key.1, key.2, v, how));
         }
     }
 }
@@ -357,10 +391,10 @@ fn mismatch(
 ) {
     let scale = reported.abs().max(computed.abs());
     if scale > 0.0 && (reported - computed).abs() / scale > 0.005 {
-        let (code, series, _) = &store.keys[key.0];
+        let (code, series, _) = store.keys[key.0];
         out.mismatches.push(Mismatch {
-            code: code.clone(),
-            series: series.clone(),
+            code: code.to_string(),
+            series: series.map(str::to_string),
             region: key.1,
             year: key.2,
             reported,

@@ -40,7 +40,7 @@ fn every_problem_at_once_and_nothing_kept() {
     ];
     assert_eq!(got, want, "{problems:#?}");
     let reasons: Vec<&str> = problems.iter().map(|p| p.reason.as_str()).collect();
-    assert!(reasons[0].contains("unknown indicator 'GZ14-99'"));
+    assert!(reasons[0].contains("unknown indicator or data element 'GZ14-99'"));
     assert!(reasons[1].contains("unknown region code 529999"));
     assert!(reasons[3].contains("outside the plan (2020–2025)"));
     assert!(reasons[6].contains("duplicate of row 2"));

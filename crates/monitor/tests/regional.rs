@@ -20,7 +20,7 @@ fn county_equalization_and_composite_index() {
         },
     )
     .unwrap();
-    let rolled = rollup(&plan, &obs, &regions).observations;
+    let rolled = rollup(&plan, &obs, &regions).with_input(&obs);
     let panel = Panel::new(&rolled);
     let yunnan = RegionCode::parse("530000").unwrap();
     let scope = Scope {

@@ -55,7 +55,9 @@ fn prefecture_rate_is_ratio_of_sums_not_mean_of_rates() {
     let (plan, regions) = setup("yunnan-14");
     let (obs, problems) = read_csv(&kunming_csv(), &plan, &regions);
     assert!(problems.is_empty(), "{problems:?}");
-    let r = rollup(&plan, &obs.unwrap(), &regions);
+    let obs = obs.unwrap();
+    let r = rollup(&plan, &obs, &regions);
+    let all = r.with_input(&obs);
     assert!(r.mismatches.is_empty());
     // Σ places = 8,165; Σ population = 8,430,000; 8,165 / 8,430,000 × 1000 = 0.968564650…
     let sum_places: f64 = KUNMING.iter().map(|k| k.1).sum();
@@ -63,21 +65,21 @@ fn prefecture_rate_is_ratio_of_sums_not_mean_of_rates() {
     assert_eq!(sum_places, 8_165.0);
     assert_eq!(sum_pop, 8_430_000.0);
     let direct = 8_165.0 / 8_430_000.0 * 1000.0;
-    let got = value(&r.observations, "YN14-01", "530100", 2021).unwrap();
+    let got = value(&all, "YN14-01", "530100", 2021).unwrap();
     assert!((got - direct).abs() < 1e-12, "{got} vs {direct}");
     assert!((got - 0.968_564_650_059_312).abs() < 1e-12);
     // The mean of the county rates is a different (wrong) number.
     let mean_of_rates: f64 = KUNMING.iter().map(|k| k.1 / k.2 * 1000.0).sum::<f64>() / 14.0;
     assert!((mean_of_rates - got).abs() > 0.1, "{mean_of_rates}");
     // Each county's own rate is computed too, and the elements are summed for the prefecture.
-    let wuhua = value(&r.observations, "YN14-01", "530102", 2021).unwrap();
+    let wuhua = value(&all, "YN14-01", "530102", 2021).unwrap();
     assert!((wuhua - 1_800.0 / 1_145_000.0 * 1000.0).abs() < 1e-12);
     assert_eq!(
-        value(&r.observations, "population", "530100", 2021),
+        value(&all, "population", "530100", 2021),
         Some(8_430_000.0)
     );
     // The province has 15 more prefectures without data: no province value, one gap per element.
-    assert_eq!(value(&r.observations, "YN14-01", "530000", 2021), None);
+    assert_eq!(value(&all, "YN14-01", "530000", 2021), None);
     let gap = r
         .gaps
         .iter()
@@ -85,7 +87,7 @@ fn prefecture_rate_is_ratio_of_sums_not_mean_of_rates() {
         .unwrap();
     assert_eq!((gap.reported, gap.children), (1, 16));
     let computed = r
-        .observations
+        .computed
         .iter()
         .find(|o| o.region == code("530100") && o.indicator == "YN14-01");
     assert_eq!(computed.unwrap().row, 0);
@@ -133,19 +135,21 @@ fn province_rate_from_all_counties_equals_direct_ratio() {
     }
     let (obs, problems) = read_csv(&s, &plan, &regions);
     assert!(problems.is_empty(), "{problems:?}");
-    let r = rollup(&plan, &obs.unwrap(), &regions);
+    let obs = obs.unwrap();
+    let r = rollup(&plan, &obs, &regions);
+    let all = r.with_input(&obs);
     assert!(r.gaps.is_empty(), "{:?}", &r.gaps[..3.min(r.gaps.len())]);
-    let province = value(&r.observations, "YN14-10", "530000", 2022).unwrap();
+    let province = value(&all, "YN14-10", "530000", 2022).unwrap();
     assert!((province - num / den * 1000.0).abs() < 1e-12);
     // Weighted mean through prefectures equals the weighted mean over all counties.
-    let years = value(&r.observations, "YN14-06", "530000", 2022).unwrap();
+    let years = value(&all, "YN14-06", "530000", 2022).unwrap();
     assert!((years - wv / wsum).abs() < 1e-9, "{years} vs {}", wv / wsum);
     // Sum: 129 × 0.05 + (0 + … + 128) / 1000 = 6.45 + 8.256 = 14.706
-    let beds = value(&r.observations, "YN14-15", "530000", 2022).unwrap();
+    let beds = value(&all, "YN14-15", "530000", 2022).unwrap();
     assert!((beds - 14.706).abs() < 1e-9, "{beds}");
     // Life expectancy (aggregation none) is never computed for a parent.
-    assert_eq!(value(&r.observations, "YN14-08", "530100", 2022), None);
-    assert_eq!(value(&r.observations, "YN14-08", "530000", 2022), None);
+    assert_eq!(value(&all, "YN14-08", "530100", 2022), None);
+    assert_eq!(value(&all, "YN14-08", "530000", 2022), None);
 }
 
 #[test]
@@ -156,9 +160,11 @@ fn reported_parent_value_wins_and_disagreement_is_reported() {
     s.push_str("childcare_places,530100,2021,9000\n");
     let (obs, problems) = read_csv(&s, &plan, &regions);
     assert!(problems.is_empty(), "{problems:?}");
-    let r = rollup(&plan, &obs.unwrap(), &regions);
+    let obs = obs.unwrap();
+    let r = rollup(&plan, &obs, &regions);
+    let all = r.with_input(&obs);
     assert_eq!(
-        value(&r.observations, "childcare_places", "530100", 2021),
+        value(&all, "childcare_places", "530100", 2021),
         Some(9_000.0)
     );
     let m = &r.mismatches[0];
@@ -167,6 +173,6 @@ fn reported_parent_value_wins_and_disagreement_is_reported() {
         ("childcare_places", 9_000.0, 8_165.0)
     );
     // The ratio uses the reported numerator.
-    let got = value(&r.observations, "YN14-01", "530100", 2021).unwrap();
+    let got = value(&all, "YN14-01", "530100", 2021).unwrap();
     assert!((got - 9_000.0 / 8_430_000.0 * 1000.0).abs() < 1e-12);
 }

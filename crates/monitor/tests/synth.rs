@@ -41,6 +41,7 @@ fn check_calibration(id: &str, years: Vec<i32>, at: i32, use_actual: bool) -> us
     let back = back.unwrap();
     assert_eq!(back.len(), obs.len());
     let r = rollup(&plan, &back, &regions);
+    let all = r.with_input(&back);
     assert!(r.gaps.is_empty(), "{:?}", &r.gaps[..r.gaps.len().min(5)]);
     let province = plan.region.unwrap();
     let mut checked = 0;
@@ -65,8 +66,7 @@ fn check_calibration(id: &str, years: Vec<i32>, at: i32, use_actual: bool) -> us
             };
             let Some(want) = want else { continue };
             let series = k.map(|k| ind.series[k].clone());
-            let got = r
-                .observations
+            let got = all
                 .iter()
                 .find(|o| {
                     o.indicator == ind.code
