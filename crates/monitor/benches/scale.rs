@@ -11,11 +11,11 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use minsheng_core::plan::{self, Context, Plan};
 use minsheng_core::region::{Level, RegionCode, RegionTable};
-use minsheng_monitor::evaluate::{Kind, Options, References, evaluate_regions};
+use minsheng_monitor::evaluate::{Kind, Options, References, evaluate_panel};
 use minsheng_monitor::observations::Observation;
 use minsheng_monitor::progress::Thresholds;
 use minsheng_monitor::regional::{Panel, Scope, composite, equalize_all};
-use minsheng_monitor::rollup::rollup;
+use minsheng_monitor::rollup::rollup_panel;
 use minsheng_monitor::synth::{self, synthesize};
 use std::hint::black_box;
 
@@ -94,30 +94,27 @@ fn plan(regions: &RegionTable) -> Option<Plan> {
 }
 
 fn run(plan: &Plan, regions: &RegionTable, obs: &[Observation], all: &[RegionCode]) -> usize {
-    let rolled = rollup(plan, obs, regions);
+    let mut panel = Panel::new(obs);
+    let report = rollup_panel(plan, &mut panel, regions);
     let options = Options {
         year: 2025,
         kind: Kind::Final,
         region: None,
         thresholds: Thresholds::default(),
     };
-    let evaluated = evaluate_regions(
-        plan,
-        obs.iter().chain(&rolled.computed),
-        &References::default(),
-        &options,
-        all,
-    );
-    let panel = Panel::new(obs.iter().chain(&rolled.computed));
+    let evaluated = evaluate_panel(plan, &panel, &References::default(), &options, all);
     let root = RegionCode::parse("990000").unwrap_or_else(|_| all[0]);
-    let mut n = evaluated.len();
+    let mut n = evaluated.len() + report.computed;
     for level in [Level::County, Level::Prefecture] {
         let scope = Scope {
             year: 2025,
             level,
             within: root,
         };
-        for e in equalize_all(plan, &panel, regions, scope).into_iter().flatten() {
+        for e in equalize_all(plan, &panel, regions, scope)
+            .into_iter()
+            .flatten()
+        {
             n += e.stats.n;
         }
         if let Ok(c) = composite(plan, &panel, regions, scope) {
@@ -154,15 +151,11 @@ fn bench(c: &mut Criterion) {
     );
     if std::env::var_os("SCALE_STAGES").is_some() {
         let t = std::time::Instant::now();
-        let copy = obs.to_vec();
-        eprintln!("clone input {:?} {}", t.elapsed(), copy.len());
+        let mut panel = Panel::new(&obs);
+        eprintln!("panel {:?} {}", t.elapsed(), panel.len());
         let t = std::time::Instant::now();
-        let rolled = rollup(&plan, &obs, &regions);
-        eprintln!(
-            "rollup {:?} computed {}",
-            t.elapsed(),
-            rolled.computed.len()
-        );
+        let report = rollup_panel(&plan, &mut panel, &regions);
+        eprintln!("rollup {:?} computed {}", t.elapsed(), report.computed);
         let t = std::time::Instant::now();
         let options = Options {
             year: 2025,
@@ -170,17 +163,8 @@ fn bench(c: &mut Criterion) {
             region: None,
             thresholds: Thresholds::default(),
         };
-        let e = evaluate_regions(
-            &plan,
-            obs.iter().chain(&rolled.computed),
-            &References::default(),
-            &options,
-            &all,
-        );
+        let e = evaluate_panel(&plan, &panel, &References::default(), &options, &all);
         eprintln!("evaluate {:?} {}", t.elapsed(), e.len());
-        let t = std::time::Instant::now();
-        let panel = Panel::new(obs.iter().chain(&rolled.computed));
-        eprintln!("panel {:?}", t.elapsed());
         let t = std::time::Instant::now();
         let scope = Scope {
             year: 2025,
@@ -192,6 +176,9 @@ fn bench(c: &mut Criterion) {
         let t = std::time::Instant::now();
         let _ = composite(&plan, &panel, &regions, scope);
         eprintln!("composite {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        let n = run(&plan, &regions, &obs, &all);
+        eprintln!("whole run {:?} ({n})", t.elapsed());
         return;
     }
     let mut group = c.benchmark_group("scale");

@@ -1,20 +1,18 @@
 //! 规划评估 — a plan judged against observations at a year: one record per indicator (per series of a paired
 //! indicator) with the 序时进度 verdict, warning and projection.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
 
 use minsheng_core::plan::{Attribute, Indicator, Plan};
 use minsheng_core::region::RegionCode;
 use minsheng_core::target::{Cell, Observed, Value, Window};
 
 use crate::observations::Observation;
+use crate::panel::Panel;
 use crate::progress::{Case, Judgement, Status, Thresholds, Warning, judge};
-
-/// The observed `(year, value)` points of one series.
-type Points = Vec<(i32, f64)>;
 
 /// 年度监测 / 中期评估 / 总结评估.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,17 +186,15 @@ pub fn evaluate(
     references: &References,
     options: &Options,
 ) -> Vec<Record> {
-    match options.region.or(plan.region) {
-        Some(region) => evaluate_regions(plan, observations, references, options, &[region])
-            .pop()
-            .map(|(_, records)| records)
-            .unwrap_or_default(),
-        None => evaluate_series(plan, &FxHashMap::default(), None, references, options),
-    }
+    let Some(region) = options.region.or(plan.region) else {
+        return evaluate_series(plan, &Panel::default(), None, references, options);
+    };
+    let panel = Panel::new(observations.iter().filter(|o| o.region == region));
+    evaluate_series(plan, &panel, Some(region), references, options)
 }
 
-/// Evaluates the plan for each of `regions` (e.g. every county of a province) with one pass over the
-/// observations (a slice, or e.g. `input.iter().chain(&rollup.computed)`); each region is judged against the plan's own targets.
+/// Evaluates the plan for each of `regions` (e.g. every county of a province); each region is judged against the
+/// plan's own targets.
 pub fn evaluate_regions<'a>(
     plan: &Plan,
     observations: impl IntoIterator<Item = &'a Observation>,
@@ -206,20 +202,24 @@ pub fn evaluate_regions<'a>(
     options: &Options,
     regions: &[RegionCode],
 ) -> Vec<(RegionCode, Vec<Record>)> {
-    let wanted: FxHashSet<RegionCode> = regions.iter().copied().collect();
-    // Only the plan's indicators are judged: data elements are not indexed.
-    let codes: FxHashSet<&str> = plan.indicators.iter().map(|i| i.code.as_str()).collect();
-    // One pass: each region's headline series by (region, indicator, series).
-    let mut by_series: SeriesMap<'a> = FxHashMap::default();
-    for o in observations.into_iter().filter(|o| {
-        o.is_total() && wanted.contains(&o.region) && codes.contains(o.indicator.as_str())
-    }) {
-        by_series
-            .entry((o.region, o.indicator.as_str(), o.series.as_deref()))
-            .or_default()
-            .push((o.year, o.value));
-    }
-    // Regions are judged in parallel; the order of `regions` is kept.
+    evaluate_panel(
+        plan,
+        &Panel::new(observations),
+        references,
+        options,
+        regions,
+    )
+}
+
+/// Evaluates the plan for each of `regions` from an indexed (and possibly rolled-up) panel, regions in parallel;
+/// the order of `regions` is kept.
+pub fn evaluate_panel(
+    plan: &Plan,
+    panel: &Panel<'_>,
+    references: &References,
+    options: &Options,
+    regions: &[RegionCode],
+) -> Vec<(RegionCode, Vec<Record>)> {
     regions
         .par_iter()
         .map(|&r| {
@@ -227,20 +227,14 @@ pub fn evaluate_regions<'a>(
                 region: Some(r),
                 ..options.clone()
             };
-            (
-                r,
-                evaluate_series(plan, &by_series, Some(r), references, &opts),
-            )
+            (r, evaluate_series(plan, panel, Some(r), references, &opts))
         })
         .collect()
 }
 
-/// Each region's headline series by (region, indicator, series).
-type SeriesMap<'a> = FxHashMap<(RegionCode, &'a str, Option<&'a str>), Points>;
-
 fn evaluate_series(
     plan: &Plan,
-    by_series: &SeriesMap<'_>,
+    panel: &Panel<'_>,
     region: Option<RegionCode>,
     references: &References,
     options: &Options,
@@ -253,15 +247,15 @@ fn evaluate_series(
             ind.series.iter().map(|s| Some(s.as_str())).collect()
         };
         for (k, series) in series_names.into_iter().enumerate() {
+            let points = region
+                .map(|r| panel.points(&ind.code, series, r))
+                .unwrap_or_default();
             records.push(evaluate_one(
                 plan,
                 ind,
                 k,
                 series.map(str::to_string),
-                region
-                    .and_then(|r| by_series.get(&(r, ind.code.as_str(), series)))
-                    .map(Vec::as_slice)
-                    .unwrap_or_default(),
+                &points,
                 references,
                 options,
             ));
@@ -280,12 +274,16 @@ fn evaluate_one(
     references: &References,
     options: &Options,
 ) -> Record {
-    let (target, baseline_cell) = match series {
-        Some(_) => (ind.target.series(k), ind.baseline.series(k)),
-        None => (Some(ind.target.clone()), Some(ind.baseline.clone())),
+    // Borrow the cells of a single series; a paired one gives owned cells per series.
+    let (target, baseline): (Cow<'_, Cell>, Option<f64>) = match series {
+        Some(_) => (
+            ind.target
+                .series(k)
+                .map_or(Cow::Borrowed(&ind.target), Cow::Owned),
+            ind.baseline.series(k).as_ref().and_then(number),
+        ),
+        None => (Cow::Borrowed(&ind.target), number(&ind.baseline)),
     };
-    let target = target.unwrap_or_else(|| ind.target.clone());
-    let baseline = baseline_cell.as_ref().and_then(number);
     let cumulative = target.is_cumulative();
     let value = if cumulative {
         let flows: Vec<f64> = points

@@ -118,8 +118,8 @@ pub fn read_csv(
 /// right of the header's last column, are problems. Then every check of [`read_csv`] applies with the same
 /// messages. A workbook that cannot be opened, or a missing, empty or damaged sheet, is one problem at row 0.
 ///
-/// The sheet is read cell by cell and only cells holding a value are kept, so a stray value far from the table
-/// (say at `XFD1048576`) costs nothing.
+/// The sheet is read cell by cell and only cells holding a value are kept (not calamine's dense `Range`), so a
+/// stray value far from the table (say at `XFD1048576`) costs one cell of memory, not the sheet's whole area.
 pub fn read_xlsx(
     bytes: &[u8],
     sheet: Option<&str>,

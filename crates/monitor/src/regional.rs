@@ -11,8 +11,6 @@
 //! `coverage` is the share of the total weight that had data, so an index over half the indicators is visible
 //! as such. The index across regions is then equalized like any indicator.
 
-use rustc_hash::FxHashMap;
-
 use minsheng_core::plan::{Indicator, Plan};
 use minsheng_core::region::{Level, RegionCode, RegionTable};
 use minsheng_core::target::{Direction, Value, Window};
@@ -20,63 +18,8 @@ use minsheng_core::target::{Direction, Value, Window};
 use rayon::prelude::*;
 
 use crate::equalize::{self, Equalization, Unit};
-use crate::observations::Observation;
-use crate::rollup::is_synthetic_source;
 
-/// Indicator (or element), series, region, year.
-type PanelKey<'a> = (&'a str, Option<&'a str>, RegionCode, i32);
-
-/// Headline (total) observations indexed by indicator, series, region and year, read once; each value with
-/// whether it is SYNTHETIC.
-pub struct Panel<'a> {
-    values: FxHashMap<PanelKey<'a>, (f64, bool)>,
-}
-
-impl<'a> Panel<'a> {
-    /// Indexes observations: a slice, or e.g. `input.iter().chain(&rollup.computed)`.
-    pub fn new(observations: impl IntoIterator<Item = &'a Observation>) -> Panel<'a> {
-        let iter = observations.into_iter();
-        let mut values =
-            FxHashMap::with_capacity_and_hasher(iter.size_hint().0, Default::default());
-        let mut last: Option<(&str, bool)> = None;
-        for o in iter.filter(|o| o.is_total()) {
-            let source = o.source.as_deref().unwrap_or("");
-            let synthetic = match last {
-                Some((s, flag)) if s == source => flag,
-                _ => {
-                    let flag = is_synthetic_source(Some(source));
-                    last = Some((source, flag));
-                    flag
-                }
-            };
-            values.insert(
-                (o.indicator.as_str(), o.series.as_deref(), o.region, o.year),
-                (o.value, synthetic),
-            );
-        }
-        Panel { values }
-    }
-
-    pub fn get(
-        &self,
-        code: &str,
-        series: Option<&str>,
-        region: RegionCode,
-        year: i32,
-    ) -> Option<f64> {
-        self.values.get(&(code, series, region, year)).map(|v| v.0)
-    }
-
-    fn get_flagged(
-        &self,
-        code: &str,
-        series: Option<&str>,
-        region: RegionCode,
-        year: i32,
-    ) -> Option<(f64, bool)> {
-        self.values.get(&(code, series, region, year)).copied()
-    }
-}
+pub use crate::panel::Panel;
 
 /// The regions of `level` under `within` (at any depth), in code order.
 pub fn units_under(regions: &RegionTable, within: RegionCode, level: Level) -> Vec<RegionCode> {
@@ -361,21 +304,23 @@ pub fn composite(
         .filter_map(|(c, w)| plan.indicator(c).map(|i| (i, *w)))
         .collect();
     let total: f64 = weighted.iter().map(|x| x.1).sum();
-    let mut scores = Vec::new();
-    let mut synthetic = false;
-    for u in units_under(regions, within, level) {
-        let (mut sw, mut swa) = (0.0, 0.0);
-        for (ind, w) in &weighted {
-            if let Some((a, syn)) = attainment(ind, panel, u, year) {
-                sw += w;
-                swa += w * a;
-                synthetic |= syn;
+    // Regions in parallel: (region, index, coverage, synthetic).
+    let per_region: Vec<(RegionCode, f64, f64, bool)> = units_under(regions, within, level)
+        .par_iter()
+        .filter_map(|&u| {
+            let (mut sw, mut swa, mut synthetic) = (0.0, 0.0, false);
+            for (ind, w) in &weighted {
+                if let Some((a, syn)) = attainment(ind, panel, u, year) {
+                    sw += w;
+                    swa += w * a;
+                    synthetic |= syn;
+                }
             }
-        }
-        if sw > 0.0 {
-            scores.push((u, 100.0 * swa / sw, sw / total));
-        }
-    }
+            (sw > 0.0).then(|| (u, 100.0 * swa / sw, sw / total, synthetic))
+        })
+        .collect();
+    let synthetic = per_region.iter().any(|x| x.3);
+    let scores: Vec<(RegionCode, f64, f64)> = per_region.iter().map(|x| (x.0, x.1, x.2)).collect();
     let ids: Vec<String> = scores.iter().map(|s| s.0.to_string()).collect();
     let groups: Vec<Option<String>> = scores
         .iter()

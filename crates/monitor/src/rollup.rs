@@ -18,14 +18,14 @@
 //! than 0.5 %, a [`Mismatch`] says so. Computed observations have `row == 0` and a `source` that says how they
 //! were computed (and that they rest on synthetic data when any input did).
 
-use std::collections::BTreeMap;
-
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use minsheng_core::plan::{Aggregation, Plan};
 use minsheng_core::region::{Level, RegionCode, RegionTable};
 
 use crate::observations::Observation;
+use crate::panel::{NO_DISAGGREGATION, Panel, Val};
 
 /// A parent region left without a computed value because some children have none.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,47 +60,6 @@ pub struct Rollup {
     pub mismatches: Vec<Mismatch>,
 }
 
-/// The identity of one series apart from region and year: code, series, disaggregation (borrowed).
-type SeriesId<'a> = (&'a str, Option<&'a str>, &'a BTreeMap<String, String>);
-
-static NO_DISAGGREGATION: BTreeMap<String, String> = BTreeMap::new();
-
-#[derive(Debug, Clone, Copy)]
-struct Val {
-    value: f64,
-    synthetic: bool,
-}
-
-struct Store<'a> {
-    ids: FxHashMap<SeriesId<'a>, usize>,
-    keys: Vec<SeriesId<'a>>,
-    values: FxHashMap<(usize, RegionCode, i32), Val>,
-}
-
-impl<'a> Store<'a> {
-    fn id(&mut self, key: SeriesId<'a>) -> usize {
-        if let Some(&i) = self.ids.get(&key) {
-            return i;
-        }
-        self.keys.push(key);
-        self.ids.insert(key, self.keys.len() - 1);
-        self.keys.len() - 1
-    }
-
-    fn total(&self, code: &'a str) -> Option<usize> {
-        self.ids.get(&(code, None, &NO_DISAGGREGATION)).copied()
-    }
-}
-
-/// Whether a source marks SYNTHETIC data (ASCII case-insensitive, no allocation).
-pub(crate) fn is_synthetic_source(source: Option<&str>) -> bool {
-    source.is_some_and(|s| {
-        s.as_bytes()
-            .windows(9)
-            .any(|w| w.eq_ignore_ascii_case(b"synthetic"))
-    })
-}
-
 /// A computed value waiting to become an observation: series id, region, year, value, how (index into `hows`).
 type Pending = (usize, RegionCode, i32, Val, usize);
 
@@ -114,43 +73,74 @@ impl Rollup {
     }
 }
 
-/// Rolls `observations` up the region hierarchy of `regions` as the plan's indicators and elements declare.
+/// Rolls `observations` up the region hierarchy of `regions` as the plan's indicators and elements declare, and
+/// returns the computed values as observations (see [`rollup_panel`] for the method).
+pub fn rollup(plan: &Plan, observations: &[Observation], regions: &RegionTable) -> Rollup {
+    let mut panel = Panel::new(observations);
+    let (pending, hows, mut out) = run(plan, &mut panel, regions);
+    // Output in code, region, year order: rank the series ids by their key once.
+    let mut rank: Vec<usize> = (0..panel.keys.len()).collect();
+    rank.sort_by(|&a, &b| panel.keys[a].cmp(&panel.keys[b]));
+    let mut position = vec![0; rank.len()];
+    for (p, &id) in rank.iter().enumerate() {
+        position[id] = p;
+    }
+    let mut pending = pending;
+    pending.sort_unstable_by_key(|c| (position[c.0], c.1, c.2));
+    let sources: Vec<[String; 2]> = hows
+        .iter()
+        .map(|h| {
+            [
+                format!("roll-up: {h}"),
+                format!("roll-up of SYNTHETIC data: {h}"),
+            ]
+        })
+        .collect();
+    out.computed.reserve(pending.len());
+    for (id, region, year, v, how) in pending {
+        let (code, series, disaggregation) = panel.keys[id];
+        out.computed.push(Observation {
+            indicator: code.to_string(),
+            region,
+            year,
+            value: v.value,
+            series: series.map(str::to_string),
+            disaggregation: disaggregation.clone(),
+            source: Some(sources[how][usize::from(v.synthetic)].clone()),
+            row: 0,
+        });
+    }
+    out
+}
+
+/// What [`rollup_panel`] found besides the values: how many were computed, gaps and mismatches.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub computed: usize,
+    pub gaps: Vec<Gap>,
+    pub mismatches: Vec<Mismatch>,
+}
+
+/// Rolls the values of `panel` up the region hierarchy in place: the computed values join the panel.
 ///
 /// Levels are processed bottom-up (counties into prefectures, then prefectures and province-administered counties
 /// into provinces), and at each parent elements and `sum` indicators first, then `weighted_mean` indicators; the
 /// `ratio` indicators come last, at every region where both elements are known.
-pub fn rollup(plan: &Plan, observations: &[Observation], regions: &RegionTable) -> Rollup {
-    let mut store = Store {
-        ids: FxHashMap::default(),
-        keys: Vec::new(),
-        values: FxHashMap::with_capacity_and_hasher(observations.len() * 2, Default::default()),
-    };
-    let mut years: Vec<i32> = Vec::new();
-    let mut last_source: Option<(&str, bool)> = None;
-    for o in observations {
-        let id = store.id((o.indicator.as_str(), o.series.as_deref(), &o.disaggregation));
-        let source = o.source.as_deref().unwrap_or("");
-        let synthetic = match last_source {
-            Some((s, flag)) if s == source => flag,
-            _ => {
-                let flag = is_synthetic_source(Some(source));
-                last_source = Some((source, flag));
-                flag
-            }
-        };
-        store.values.insert(
-            (id, o.region, o.year),
-            Val {
-                value: o.value,
-                synthetic,
-            },
-        );
-        if !years.contains(&o.year) {
-            years.push(o.year);
-        }
+pub fn rollup_panel<'a>(plan: &'a Plan, panel: &mut Panel<'a>, regions: &RegionTable) -> Report {
+    let (pending, _, out) = run(plan, panel, regions);
+    Report {
+        computed: pending.len(),
+        gaps: out.gaps,
+        mismatches: out.mismatches,
     }
-    years.sort_unstable();
+}
 
+fn run<'a>(
+    plan: &'a Plan,
+    store: &mut Panel<'a>,
+    regions: &RegionTable,
+) -> (Vec<Pending>, Vec<String>, Rollup) {
+    let years = store.years.clone();
     let mut children: FxHashMap<RegionCode, Vec<RegionCode>> = FxHashMap::default();
     for r in regions.iter() {
         if let Some(p) = r.parent {
@@ -186,7 +176,7 @@ pub fn rollup(plan: &Plan, observations: &[Observation], regions: &RegionTable) 
         let Aggregation::WeightedMean { weight } = &ind.aggregation else {
             continue;
         };
-        let Some(wid) = store.total(weight) else {
+        let Some(wid) = store.total(weight, None) else {
             continue;
         };
         let ids: Vec<usize> = (0..store.keys.len())
@@ -214,7 +204,7 @@ pub fn rollup(plan: &Plan, observations: &[Observation], regions: &RegionTable) 
                     }
                 }
                 settle(
-                    &mut store,
+                    store,
                     &mut out,
                     &mut computed,
                     (id, parent, year),
@@ -246,7 +236,7 @@ pub fn rollup(plan: &Plan, observations: &[Observation], regions: &RegionTable) 
                         continue;
                     }
                     settle(
-                        &mut store,
+                        store,
                         &mut out,
                         &mut computed,
                         (id, parent, year),
@@ -263,6 +253,8 @@ pub fn rollup(plan: &Plan, observations: &[Observation], regions: &RegionTable) 
     }
 
     // Ratios at every region where both elements are known (reported or computed), unless reported directly.
+    // The ratios are computed in parallel (reading only), then stored in plan order.
+    let mut jobs = Vec::new();
     for ind in &plan.indicators {
         let Aggregation::Ratio {
             numerator,
@@ -272,82 +264,67 @@ pub fn rollup(plan: &Plan, observations: &[Observation], regions: &RegionTable) 
         else {
             continue;
         };
-        let (Some(nid), Some(did)) = (store.total(numerator), store.total(denominator)) else {
+        let (Some(nid), Some(did)) = (store.total(numerator, None), store.total(denominator, None))
+        else {
             continue;
         };
         let rid = store.id((ind.code.as_str(), None, &NO_DISAGGREGATION));
         hows.push(format!("{numerator} / {denominator} × {factor}"));
-        let how = hows.len() - 1;
-        for r in regions.iter() {
-            for &year in &years {
-                let (Some(&n), Some(&d)) = (
-                    store.values.get(&(nid, r.code, year)),
-                    store.values.get(&(did, r.code, year)),
-                ) else {
-                    continue;
-                };
-                if d.value <= 0.0 {
-                    continue;
+        jobs.push((rid, nid, did, *factor, hows.len() - 1));
+    }
+    let codes: Vec<RegionCode> = regions.iter().map(|r| r.code).collect();
+    let shared: &Panel<'_> = store;
+    let results: Vec<Vec<(RegionCode, i32, Val)>> = jobs
+        .par_iter()
+        .map(|&(_, nid, did, factor, _)| {
+            let mut v = Vec::new();
+            for &region in &codes {
+                for &year in &years {
+                    let (Some(n), Some(d)) = (
+                        shared.values.get(&(nid, region, year)),
+                        shared.values.get(&(did, region, year)),
+                    ) else {
+                        continue;
+                    };
+                    if d.value > 0.0 {
+                        v.push((
+                            region,
+                            year,
+                            Val {
+                                value: n.value / d.value * factor,
+                                synthetic: n.synthetic || d.synthetic,
+                            },
+                        ));
+                    }
                 }
-                let value = n.value / d.value * factor;
-                let v = Val {
-                    value,
-                    synthetic: n.synthetic || d.synthetic,
-                };
-                match store.values.get(&(rid, r.code, year)) {
-                    Some(reported) => {
-                        let reported = reported.value;
-                        mismatch(&store, &mut out, (rid, r.code, year), reported, value);
-                    }
-                    None => {
-                        store.values.insert((rid, r.code, year), v);
-                        computed.push((rid, r.code, year, v, how));
-                    }
+            }
+            v
+        })
+        .collect();
+    for (&(rid, _, _, _, how), values) in jobs.iter().zip(results) {
+        for (region, year, v) in values {
+            match store.values.get(&(rid, region, year)) {
+                Some(reported) => {
+                    let reported = reported.value;
+                    mismatch(store, &mut out, (rid, region, year), reported, v.value);
+                }
+                None => {
+                    store.values.insert((rid, region, year), v);
+                    computed.push((rid, region, year, v, how));
                 }
             }
         }
     }
 
-    // Output in code, region, year order: rank the series ids by their key once.
-    let mut rank: Vec<usize> = (0..store.keys.len()).collect();
-    rank.sort_by(|&a, &b| store.keys[a].cmp(&store.keys[b]));
-    let mut position = vec![0; rank.len()];
-    for (p, &id) in rank.iter().enumerate() {
-        position[id] = p;
-    }
-    computed.sort_unstable_by_key(|c| (position[c.0], c.1, c.2));
-    let sources: Vec<[String; 2]> = hows
-        .iter()
-        .map(|h| {
-            [
-                format!("roll-up: {h}"),
-                format!("roll-up of SYNTHETIC data: {h}"),
-            ]
-        })
-        .collect();
-    out.computed.reserve(computed.len());
-    for (id, region, year, v, how) in computed {
-        let (code, series, disaggregation) = store.keys[id];
-        out.computed.push(Observation {
-            indicator: code.to_string(),
-            region,
-            year,
-            value: v.value,
-            series: series.map(str::to_string),
-            disaggregation: disaggregation.clone(),
-            source: Some(sources[how][usize::from(v.synthetic)].clone()),
-            row: 0,
-        });
-    }
     out.gaps
         .sort_by(|a, b| (&a.code, a.region, a.year).cmp(&(&b.code, b.region, b.year)));
-    out
+    (computed, hows, out)
 }
 
 /// Records a value computed for `key` from `n` of `of` children: stored when complete and nothing is reported,
 /// compared when something is reported, a gap when incomplete.
 fn settle(
-    store: &mut Store<'_>,
+    store: &mut Panel<'_>,
     out: &mut Rollup,
     computed: &mut Vec<Pending>,
     key: (usize, RegionCode, i32),
@@ -383,7 +360,7 @@ fn settle(
 }
 
 fn mismatch(
-    store: &Store,
+    store: &Panel<'_>,
     out: &mut Rollup,
     key: (usize, RegionCode, i32),
     reported: f64,
