@@ -306,9 +306,172 @@ fn evaluate_rejects_a_bad_file_with_rows_and_columns() {
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("bad-observations.csv:3:indicator: error: unknown indicator or data element 'GZ14-99'"),
+        err.contains(
+            "bad-observations.csv:3:indicator: error: unknown indicator or data element 'GZ14-99'"
+        ),
         "{err}"
     );
     assert!(err.contains("11 errors; nothing was imported"), "{err}");
     assert!(stdout(&o).is_empty());
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("minsheng-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn synth_then_equalize_counties_and_composite() {
+    let dir = temp_dir("synth");
+    let file = dir.join("yn14.csv");
+    let f = file.to_str().unwrap();
+    let o = minsheng(&[
+        "synth",
+        "--plan",
+        "yunnan-14",
+        "--seed",
+        "5",
+        "--years",
+        "2020-2022",
+        "--out",
+        f,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        stdout(&o).contains("SYNTHETIC observations for 129 counties"),
+        "{}",
+        stdout(&o)
+    );
+    let o = minsheng(&[
+        "equalize",
+        "--plan",
+        "yunnan-14",
+        "--data",
+        f,
+        "--indicator",
+        "YN14-03",
+        "--year",
+        "2022",
+        "--level",
+        "county",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    assert_eq!(v["statistics"]["n"], 129);
+    assert_eq!(v["weighted"], true);
+    assert_eq!(v["synthetic"], true);
+    assert_eq!(v["groups"].as_array().unwrap().len(), 16);
+    let between = v["statistics"]["theil_between"].as_f64().unwrap();
+    let within = v["statistics"]["theil_within"].as_f64().unwrap();
+    let total = v["statistics"]["theil_t"].as_f64().unwrap();
+    assert!((between + within - total).abs() < 1e-12);
+    // The composite index of the 16 prefectures.
+    let o = minsheng(&[
+        "equalize",
+        "--plan",
+        "yunnan-14",
+        "--data",
+        f,
+        "--indicator",
+        "composite",
+        "--year",
+        "2022",
+        "--level",
+        "prefecture",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    assert_eq!(v["scores"].as_array().unwrap().len(), 16);
+    assert_eq!(v["weights"].as_array().unwrap().len(), 19);
+    // A bad level is a usage error.
+    let o = minsheng(&[
+        "equalize",
+        "--plan",
+        "yunnan-14",
+        "--data",
+        f,
+        "--indicator",
+        "YN14-03",
+        "--year",
+        "2022",
+        "--level",
+        "village",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("level 'village' must be prefecture or county")
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Real 2020 actuals plus SYNTHETIC county detail: the province verdicts are those of the real data alone, and the
+/// same observation in both files is refused.
+#[test]
+fn evaluate_reads_several_files_and_refuses_cross_file_duplicates() {
+    let dir = temp_dir("multi");
+    let file = dir.join("yn13.csv");
+    let f = file.to_str().unwrap();
+    let o = minsheng(&[
+        "synth",
+        "--plan",
+        "yunnan-13",
+        "--years",
+        "2015,2020",
+        "--out",
+        f,
+    ]);
+    assert!(o.status.success());
+    let real = "data/observations/yunnan-13-actual-2020.csv";
+    let args = [
+        "evaluate",
+        "--plan",
+        "yunnan-13",
+        "--data",
+        real,
+        "--data",
+        f,
+        "--year",
+        "2020",
+        "--format",
+        "json",
+    ];
+    let o = minsheng(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    let achieved = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "achieved")
+        .count();
+    assert_eq!(achieved, 17);
+    // The roll-up of the synthetic counties agrees with the real province figures: no mismatch warning.
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("warning"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = minsheng(&[
+        "evaluate",
+        "--plan",
+        "yunnan-13",
+        "--data",
+        real,
+        "--data",
+        real,
+        "--year",
+        "2020",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("error: duplicate of data/observations/yunnan-13-actual-2020.csv:2"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -22,7 +22,8 @@
 //!    - `ratio`: denominators are county population × a per-element share ([`SHARES`]); numerators are
 //!      rate × denominator / factor; the gaps (or rates) are scaled so Σnumerator / Σdenominator × factor = P;
 //!    - `weighted_mean`: the values are scaled so the weighted mean is P;
-//!    - `sum` and cumulative flows: P (or the yearly flow P / years) is split in proportion to population × noise;
+//!    - `sum` and cumulative flows: P (or the yearly flow, P / years, with years not written lumped into the next
+//!      year written) is split in proportion to population × noise;
 //!    - `none`: county values spread ±3 % around P; they cannot roll up (nothing to calibrate).
 //!
 //! Counts are not rounded, so that the roll-ups reproduce the plan's figures exactly.
@@ -162,8 +163,12 @@ fn paths<'a>(plan: &'a Plan, years: &[i32], rng: &mut Rng) -> Vec<Path<'a>> {
                 let Some(total) = actual.or(target.map(|t| t * pace)) else {
                     continue;
                 };
+                // Years left out of `years` are lumped into the next year written, so the flows written always
+                // sum to the running total (a file with only 2015 and 2020 carries the five-year sum at 2020).
+                let mut previous = plan.base_year;
                 for &y in years.iter().filter(|&&y| y > plan.base_year) {
-                    by_year.insert(y, total / span);
+                    by_year.insert(y, total * f64::from(y - previous) / span);
+                    previous = y;
                 }
             } else if ind.window == Some(Window::PerYear) {
                 let Some(t) = target else { continue };

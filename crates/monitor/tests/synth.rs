@@ -155,3 +155,48 @@ fn counties_are_plausible_and_seeded() {
     );
     let _ = RegionCode::parse("530000").unwrap();
 }
+
+/// Cumulative flows: with only 2015 and 2020 written, the 2020 flows carry the whole five-year sum, so the counties
+/// add up to the real 2016–2020 total (城镇新增就业 [248.51] 万人).
+#[test]
+fn cumulative_flows_add_up_to_the_five_year_total() {
+    let (plan, regions) = setup("yunnan-13");
+    let obs = synthesize(
+        &plan,
+        &regions,
+        &Options {
+            seed: 2,
+            years: vec![2015, 2020],
+            population: None,
+        },
+    )
+    .unwrap();
+    let r = rollup(&plan, &obs, &regions);
+    let yunnan = RegionCode::parse("530000").unwrap();
+    let total = r
+        .computed
+        .iter()
+        .find(|o| o.indicator == "YN13-05" && o.region == yunnan && o.year == 2020)
+        .unwrap();
+    assert!((total.value - 248.51).abs() < 1e-9, "{}", total.value);
+    // Every year written: each year carries a fifth.
+    let obs = synthesize(
+        &plan,
+        &regions,
+        &Options {
+            seed: 2,
+            years: (2015..=2020).collect(),
+            population: None,
+        },
+    )
+    .unwrap();
+    let r = rollup(&plan, &obs, &regions);
+    let flows: Vec<f64> = r
+        .computed
+        .iter()
+        .filter(|o| o.indicator == "YN13-05" && o.region == yunnan)
+        .map(|o| o.value)
+        .collect();
+    assert_eq!(flows.len(), 5);
+    assert!((flows.iter().sum::<f64>() - 248.51).abs() < 1e-9);
+}
