@@ -18,7 +18,13 @@ with every weight = 1 it is the same formula, and PySAL's between part Σ_g s_g 
 Σ_g s_g ln(μ_g/μ). PySAL's Gini Σ (2i − n − 1) x_(i) / (n Σx) is our unweighted Gini. PySAL replaces zeros by the
 smallest positive double before taking logarithms; the difference to our 0·ln 0 = 0 is below 1e-300.
 
-Usage: python3 bench/equalize_peer.py [--csv PATH] [--no-cargo]
+5. unless --no-time is given, times PySAL's three computations (Gini, Theil, TheilD by prefecture; median of 30
+   runs, numpy arrays built beforehand) and compares them with the criterion bench of our `equalize` on a
+   3,000-unit, 130-group table (`cargo bench -p minsheng-monitor --bench monitor -- equalize`, run here if its
+   estimate is missing), which computes more (weighted and unweighted CV, Gini, Theil with decomposition, extremes,
+   share meeting). Prints the ratio.
+
+Usage: python3 bench/equalize_peer.py [--csv PATH] [--no-cargo] [--no-time]
 """
 
 import argparse
@@ -85,6 +91,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--csv", default=os.path.join(CACHE, "equalize_peer.csv"))
     parser.add_argument("--no-cargo", action="store_true", help="print PySAL's numbers only")
+    parser.add_argument("--no-time", action="store_true", help="skip the timing comparison")
     args = parser.parse_args()
     if not in_venv():
         ensure_venv()
@@ -120,6 +127,8 @@ def main() -> int:
         print(f"  {k:14} {v!r}")
     if args.no_cargo:
         return 0
+    if not args.no_time:
+        time_ratio(y, partition)
 
     # key=value pairs separated by ';' (the test crate has no JSON parser); repr() round-trips every double.
     expect = ";".join(f"{k}={v!r}" for k, v in peer.items())
@@ -129,6 +138,41 @@ def main() -> int:
            "--", "--nocapture"]
     print("ours (minsheng_monitor::equalize, all weights 1):", flush=True)
     return subprocess.run(cmd, cwd=ROOT, env=env).returncode
+
+
+def time_ratio(y, partition) -> None:
+    """Median time of PySAL's Gini + Theil + TheilD against criterion's estimate for our equalize."""
+    import json
+    import statistics
+    import time
+
+    from inequality.gini import Gini
+    from inequality.theil import Theil, TheilD
+
+    runs = []
+    for _ in range(30):
+        t = time.perf_counter()
+        Gini(y)
+        Theil(y)
+        TheilD(y, partition)
+        runs.append(time.perf_counter() - t)
+    peer_s = statistics.median(runs)
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(CACHE, "target"))
+    import glob
+
+    # criterion shortens long benchmark names in its directory names
+    pattern = os.path.join(glob.escape(os.path.join(target, "criterion")), "equalize_ 3,000 counties*", "new",
+                           "estimates.json")
+    if not glob.glob(pattern):
+        env = dict(os.environ, CARGO_TARGET_DIR=target)
+        subprocess.run(["cargo", "bench", "-q", "-p", "minsheng-monitor", "--bench", "monitor", "--", "equalize"],
+                       cwd=ROOT, env=env, check=True)
+    est = glob.glob(pattern)[0]
+    with open(est) as f:
+        ours_s = json.load(f)["median"]["point_estimate"] / 1e9
+    print(f"time: PySAL Gini+Theil+TheilD {peer_s * 1e3:.3f} ms (median of 30); "
+          f"minsheng equalize (all measures) {ours_s * 1e3:.3f} ms (criterion median); "
+          f"ratio {peer_s / ours_s:.1f}x")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it (`.ci/run` calls this script and nothing else).
 #
 # 1. rustfmt and clippy (library and binary code may not unwrap, expect or panic: workspace lints);
-# 2. every unit, property, fixture, CLI and architecture test (cargo test);
+# 2. every unit, property, fixture, CLI, report (headless Chromium, installed here when missing) and architecture
+#    test (cargo test);
 # 3. `minsheng plan check` over the shipped plans;
 # 4. coverage-guided fuzzing of the target grammar and the plan loader for FUZZ_SECONDS per target (default 60).
 #
@@ -26,6 +27,20 @@ if cargo clippy --version >/dev/null 2>&1; then
   cargo clippy --workspace --lib --bins --locked -- -D warnings
 else
   echo "== clippy: not installed, skipped"
+fi
+
+# The report tests render the HTML report in headless Chromium (with a CJK font); install both when missing.
+if { ! command -v chromium >/dev/null 2>&1 && [ -z "${MINSHENG_CHROMIUM:-}" ]; } \
+  || ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  echo "== installing chromium and fonts-wqy-microhei (report browser tests)"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
+  packages="chromium fonts-wqy-microhei"
+  # shellcheck disable=SC2086
+  if ! $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $packages; then
+    $sudo apt-get update
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $packages
+  fi
 fi
 
 echo "== cargo test"

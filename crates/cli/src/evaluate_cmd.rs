@@ -4,6 +4,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
+use minsheng_core::plan::Plan;
+use minsheng_core::region::RegionTable;
 use minsheng_core::shipped;
 use minsheng_monitor::evaluate::{Kind, Options, References, evaluate};
 use minsheng_monitor::progress::Thresholds;
@@ -23,6 +25,40 @@ pub struct Args<'a> {
     pub format: Format,
 }
 
+/// The options of an evaluation from `--year`, `--kind` (default: final in or after the target year, else
+/// annual) and `--region` (checked against the region table), with the shipped reference figures.
+///
+/// # Errors
+/// An unknown kind or region.
+pub fn options(
+    plan: &Plan,
+    regions: &RegionTable,
+    year: i32,
+    kind: Option<&str>,
+    region: Option<&str>,
+) -> anyhow::Result<(Options, References)> {
+    let kind = match kind {
+        Some(k) => {
+            Kind::parse(k).ok_or_else(|| anyhow!("kind '{k}' must be annual, midterm or final"))?
+        }
+        None if year >= plan.target_year => Kind::Final,
+        None => Kind::Annual,
+    };
+    let region = match region {
+        Some(r) => Some(regions.lookup(r).map_err(|e| anyhow!(e))?.code),
+        None => None,
+    };
+    let references = References::from_csv(shipped::REFERENCE_NATIONAL)
+        .map_err(|e| anyhow!("the shipped reference table is malformed: {e:?}"))?;
+    let options = Options {
+        year,
+        kind,
+        region,
+        thresholds: Thresholds::default(),
+    };
+    Ok((options, references))
+}
+
 pub fn run(out: &mut dyn Write, a: &Args<'_>) -> anyhow::Result<ExitCode> {
     let regions = regions()?;
     let plan = find_plan(a.plan, &regions)?;
@@ -31,25 +67,8 @@ pub fn run(out: &mut dyn Write, a: &Args<'_>) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     };
     let obs = &loaded.observations;
-    let kind = match a.kind {
-        Some(k) => {
-            Kind::parse(k).ok_or_else(|| anyhow!("kind '{k}' must be annual, midterm or final"))?
-        }
-        None if a.year >= plan.target_year => Kind::Final,
-        None => Kind::Annual,
-    };
-    let region = match a.region {
-        Some(r) => Some(regions.lookup(r).map_err(|e| anyhow!(e))?.code),
-        None => None,
-    };
-    let references = References::from_csv(shipped::REFERENCE_NATIONAL)
-        .map_err(|e| anyhow!("the shipped reference table is malformed: {e:?}"))?;
-    let options = Options {
-        year: a.year,
-        kind,
-        region,
-        thresholds: Thresholds::default(),
-    };
+    let (options, references) = options(&plan, &regions, a.year, a.kind, a.region)?;
+    let kind = options.kind;
     let records = evaluate(&plan, obs, &references, &options);
     match a.format {
         Format::Json => {

@@ -5,6 +5,7 @@ mod equalize_cmd;
 mod evaluate_cmd;
 mod output;
 mod plan_cmd;
+mod report_cmd;
 mod synth_cmd;
 
 use std::io::{self, Write};
@@ -92,6 +93,30 @@ enum Command {
     /// 行政区划 — the shipped GB/T 2260 region table.
     #[command(subcommand)]
     Region(RegionCmd),
+    /// 评估报告 — the evaluation as a self-contained HTML report (charts, warnings, method notes; prints on A4)
+    /// and optionally an XLSX workbook with the same tables.
+    Report {
+        /// A shipped plan id or a plan TOML file.
+        #[arg(long)]
+        plan: String,
+        /// Observations, CSV or XLSX, as for `evaluate`; repeat for several files.
+        #[arg(long, required = true)]
+        data: Vec<String>,
+        #[arg(long)]
+        year: i32,
+        /// annual, midterm or final (default: final in or after the target year, else annual).
+        #[arg(long)]
+        kind: Option<String>,
+        /// The region judged (default: the plan's region).
+        #[arg(long)]
+        region: Option<String>,
+        /// The HTML file to write.
+        #[arg(long)]
+        out: String,
+        /// Also write the tables as an XLSX workbook.
+        #[arg(long)]
+        xlsx: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -226,6 +251,26 @@ fn main() -> ExitCode {
                 years: years.as_deref(),
                 population,
                 out: file.as_deref(),
+            },
+        ),
+        Command::Report {
+            plan,
+            data,
+            year,
+            kind,
+            region,
+            out: html,
+            xlsx,
+        } => report_cmd::run(
+            &mut out,
+            &report_cmd::Args {
+                plan: &plan,
+                data: &data,
+                year,
+                kind: kind.as_deref(),
+                region: region.as_deref(),
+                out: &html,
+                xlsx: xlsx.as_deref(),
             },
         ),
     };

@@ -1,7 +1,15 @@
 //! Architecture invariants, checked from `cargo metadata` (rust-analyzer's tidy tests):
-//! `minsheng-core` depends on no workspace crate; only `minsheng-cli` (and later `server`) may depend on all.
+//! `minsheng-core` depends on no workspace crate; engines (`minsheng-monitor`, …) on `core` only;
+//! `minsheng-report` on `core` and the engines but not on `cli`; only `minsheng-cli` (and later `server`) may
+//! depend on all.
+
+// Tests report a failure by panicking (the workspace denies panic! in library and binary code).
+#![allow(clippy::panic)]
 
 use std::process::Command;
+
+/// The engine crates: they depend on `core` only; the report crate may depend on them.
+const ENGINES: &[&str] = &["minsheng-monitor"];
 
 #[test]
 fn core_depends_on_no_workspace_crate() {
@@ -28,6 +36,7 @@ fn core_depends_on_no_workspace_crate() {
         .filter_map(|p| p["name"].as_str().map(str::to_string))
         .collect();
     assert!(names.contains(&"minsheng-core".to_string()));
+    assert!(names.contains(&"minsheng-report".to_string()));
     for p in &packages {
         let name = p["name"].as_str().unwrap_or("");
         let deps: Vec<&str> = p["dependencies"]
@@ -40,6 +49,11 @@ fn core_depends_on_no_workspace_crate() {
         match name {
             "minsheng-core" => assert!(deps.is_empty(), "core must not depend on {deps:?}"),
             "minsheng-cli" => {}
+            "minsheng-report" => assert!(
+                deps.iter()
+                    .all(|d| *d == "minsheng-core" || ENGINES.contains(d)),
+                "report may depend on core and the engines only, found {deps:?}"
+            ),
             other => assert!(
                 deps.iter().all(|d| *d == "minsheng-core"),
                 "{other} may depend on core only, found {deps:?}"

@@ -74,10 +74,7 @@ fn prefecture_rate_is_ratio_of_sums_not_mean_of_rates() {
     // Each county's own rate is computed too, and the elements are summed for the prefecture.
     let wuhua = value(&all, "YN14-01", "530102", 2021).unwrap();
     assert!((wuhua - 1_800.0 / 1_145_000.0 * 1000.0).abs() < 1e-12);
-    assert_eq!(
-        value(&all, "population", "530100", 2021),
-        Some(8_430_000.0)
-    );
+    assert_eq!(value(&all, "population", "530100", 2021), Some(8_430_000.0));
     // The province has 15 more prefectures without data: no province value, one gap per element.
     assert_eq!(value(&all, "YN14-01", "530000", 2021), None);
     let gap = r
