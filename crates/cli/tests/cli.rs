@@ -537,8 +537,7 @@ fn report_with_county_data_has_equalization_and_composite() {
     assert!(page.contains("id=\"equalization\""));
     assert!(page.contains("id=\"composite\""));
     assert!(page.contains("含合成数据"));
-    // 14 indicator series have county values in 2020 (YN13-01…04, 07, 08, 10, 11, 14, 15, 18 ×2, and the
-    // cumulative 05, 06, 16, 17 are sums, also compared), each with its own statistics table.
+    // Every indicator series with county values in 2020 gets its own statistics table and map.
     assert!(
         page.contains("YN13-01 学前三年毛入园率"),
         "{}",
