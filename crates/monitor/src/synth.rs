@@ -208,25 +208,11 @@ fn paths<'a>(plan: &'a Plan, years: &[i32], rng: &mut Rng) -> Vec<Path<'a>> {
     out
 }
 
-/// The county-level regions under `root`.
-fn counties_under(
-    regions: &RegionTable,
-    root: RegionCode,
-) -> Vec<(RegionCode, Option<RegionCode>)> {
-    regions
-        .iter()
-        .filter(|r| r.level == Level::County)
-        .filter(|r| {
-            let mut p = r.parent;
-            while let Some(c) = p {
-                if c == root {
-                    return true;
-                }
-                p = regions.get(c).and_then(|x| x.parent);
-            }
-            false
-        })
-        .map(|r| (r.code, r.parent))
+/// The county-level regions under `root`, each with its parent.
+fn counties_under(regions: &RegionTable, root: RegionCode) -> Vec<(RegionCode, Option<RegionCode>)> {
+    crate::regional::units_under(regions, root, Level::County)
+        .into_iter()
+        .map(|c| (c, regions.get(c).and_then(|r| r.parent)))
         .collect()
 }
 
