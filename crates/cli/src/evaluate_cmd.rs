@@ -89,6 +89,8 @@ pub fn run(out: &mut dyn Write, a: &Args<'_>) -> anyhow::Result<ExitCode> {
                         "reference": r.reference.map(|(y, v)| json!({"year": y, "value": v})),
                         "projected": r.projected,
                         "projected_cagr": r.projected_cagr,
+                        "sdg_status": r.sdg.map(|x| x.0.as_str()),
+                        "sdg_score": r.sdg.and_then(|x| x.1),
                         "will_miss": r.will_miss,
                         "warning": r.warning().map(|w| w.as_str()),
                         "reason": r.judgement.reason_zh,

@@ -545,3 +545,38 @@ fn report_with_county_data_has_equalization_and_composite() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Beside the 序时进度 verdict each level record carries Open SDG's status and score (sdg-build's method 2).
+#[test]
+fn evaluate_json_has_the_open_sdg_status() {
+    let o = minsheng(&[
+        "evaluate",
+        "--plan",
+        "yunnan-13",
+        "--data",
+        "data/observations/yunnan-13-actual-2020.csv",
+        "--year",
+        "2020",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success());
+    let v = json(&o);
+    let rec = |code: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == code)
+            .unwrap()
+            .clone()
+    };
+    // 学前三年毛入园率 63.82 (2015) → 88.79 (2020), target 70: achieved by both methods, score 5.
+    let r = rec("YN13-01");
+    assert_eq!(
+        (r["status"].as_str(), r["sdg_status"].as_str()),
+        (Some("achieved"), Some("target_achieved"))
+    );
+    assert_eq!(r["sdg_score"], 5.0);
+    // A five-year sum has no SDG status (the measure is for levels).
+    assert!(rec("YN13-05")["sdg_status"].is_null());
+}

@@ -13,6 +13,7 @@ use minsheng_core::target::{Cell, Observed, Value, Window};
 use crate::observations::Observation;
 use crate::panel::Panel;
 use crate::progress::{Case, Judgement, Status, Thresholds, Warning, judge};
+use crate::sdg::{ProgressConfig, ProgressStatus, series_progress};
 
 /// 年度监测 / 中期评估 / 总结评估.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,6 +129,9 @@ pub struct Record {
     /// Constant-growth (CAGR) projection to the target year from the first and the last observed points (positive
     /// values, two years or more), as Open SDG projects.
     pub projected_cagr: Option<f64>,
+    /// Open SDG's progress status and score (sdg-build's `ProgressMeasure`, method 2 with the plan's target) over
+    /// the observed series up to the year, baseline included; levels with a numeric target only.
+    pub sdg: Option<(ProgressStatus, Option<f64>)>,
     /// The reference figure used (year, value) for 达到全国/西部平均水平 targets.
     pub reference: Option<(i32, f64)>,
 }
@@ -317,6 +321,29 @@ fn evaluate_one(
     };
     let judgement = judge(&case, &options.thresholds);
     // Projection of levels to the target year from the observed series (baseline included when known).
+    let sdg = if cumulative || ind.window == Some(Window::PerYear) {
+        None
+    } else {
+        let mut pts: Vec<(i32, f64)> = points
+            .iter()
+            .filter(|(y, _)| *y <= options.year)
+            .copied()
+            .collect();
+        if let (Some(b), false) = (baseline, pts.iter().any(|(y, _)| *y == plan.base_year)) {
+            pts.push((plan.base_year, b));
+        }
+        let config = ProgressConfig {
+            base_year: plan.base_year,
+            target: target.number(),
+            target_year: plan.target_year,
+            direction: ind.direction.into(),
+            ..ProgressConfig::default()
+        };
+        match series_progress(&pts, &config) {
+            Ok(Some(p)) => Some((p.status, p.score)),
+            _ => None,
+        }
+    };
     let (projected, will_miss, projected_cagr) =
         if cumulative || ind.window == Some(Window::PerYear) || options.year >= plan.target_year {
             (None, None, None)
@@ -350,6 +377,7 @@ fn evaluate_one(
         projected,
         will_miss,
         projected_cagr,
+        sdg,
         reference,
     }
 }

@@ -209,7 +209,10 @@ fn paths<'a>(plan: &'a Plan, years: &[i32], rng: &mut Rng) -> Vec<Path<'a>> {
 }
 
 /// The county-level regions under `root`, each with its parent.
-fn counties_under(regions: &RegionTable, root: RegionCode) -> Vec<(RegionCode, Option<RegionCode>)> {
+fn counties_under(
+    regions: &RegionTable,
+    root: RegionCode,
+) -> Vec<(RegionCode, Option<RegionCode>)> {
     crate::regional::units_under(regions, root, Level::County)
         .into_iter()
         .map(|c| (c, regions.get(c).and_then(|r| r.parent)))
