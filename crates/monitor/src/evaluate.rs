@@ -320,18 +320,18 @@ fn evaluate_one(
         reference: reference.map(|r| r.1),
     };
     let judgement = judge(&case, &options.thresholds);
-    // Projection of levels to the target year from the observed series (baseline included when known).
-    let sdg = if cumulative || ind.window == Some(Window::PerYear) {
-        None
-    } else {
-        let mut pts: Vec<(i32, f64)> = points
-            .iter()
-            .filter(|(y, _)| *y <= options.year)
-            .copied()
-            .collect();
-        if let (Some(b), false) = (baseline, pts.iter().any(|(y, _)| *y == plan.base_year)) {
-            pts.push((plan.base_year, b));
-        }
+    // The observed level series up to the year, the baseline included when known: the input of the Open SDG
+    // measure and of the projections to the target year.
+    let level = !cumulative && ind.window != Some(Window::PerYear);
+    let mut pts: Vec<(i32, f64)> = points
+        .iter()
+        .filter(|(y, _)| *y <= options.year)
+        .copied()
+        .collect();
+    if let (Some(b), false) = (baseline, pts.iter().any(|(y, _)| *y == plan.base_year)) {
+        pts.push((plan.base_year, b));
+    }
+    let sdg = if level {
         let config = ProgressConfig {
             base_year: plan.base_year,
             target: target.number(),
@@ -343,29 +343,22 @@ fn evaluate_one(
             Ok(Some(p)) => Some((p.status, p.score)),
             _ => None,
         }
+    } else {
+        None
     };
-    let (projected, will_miss, projected_cagr) =
-        if cumulative || ind.window == Some(Window::PerYear) || options.year >= plan.target_year {
-            (None, None, None)
-        } else {
-            let mut pts: Vec<(i32, f64)> = points
-                .iter()
-                .filter(|(y, _)| *y <= options.year)
-                .copied()
-                .collect();
-            if let (Some(b), false) = (baseline, pts.iter().any(|(y, _)| *y == plan.base_year)) {
-                pts.push((plan.base_year, b));
+    let (projected, will_miss, projected_cagr) = if !level || options.year >= plan.target_year {
+        (None, None, None)
+    } else {
+        let p = linear_projection(&pts, plan.target_year);
+        let miss = p.and_then(|p| {
+            match target.achieved(ind.direction, Observed::One(p), reference.map(|r| r.1)) {
+                minsheng_core::target::Achievement::Achieved => Some(false),
+                minsheng_core::target::Achievement::NotAchieved => Some(true),
+                minsheng_core::target::Achievement::NotAssessable(_) => None,
             }
-            let p = linear_projection(&pts, plan.target_year);
-            let miss = p.and_then(|p| {
-                match target.achieved(ind.direction, Observed::One(p), reference.map(|r| r.1)) {
-                    minsheng_core::target::Achievement::Achieved => Some(false),
-                    minsheng_core::target::Achievement::NotAchieved => Some(true),
-                    minsheng_core::target::Achievement::NotAssessable(_) => None,
-                }
-            });
-            (p, miss, cagr_projection(&pts, plan.target_year))
-        };
+        });
+        (p, miss, cagr_projection(&pts, plan.target_year))
+    };
     Record {
         code: ind.code.clone(),
         name: ind.name.clone(),
