@@ -10,7 +10,12 @@ use minsheng_core::plan::Plan;
 use minsheng_core::region::RegionTable;
 use minsheng_core::shipped;
 use minsheng_monitor::observations::{Observation, Problem, read_csv, read_xlsx};
+use minsheng_monitor::panel::is_synthetic_source;
 use minsheng_monitor::rollup::rollup;
+
+/// The line printed above any table that rests on SYNTHETIC data.
+pub const SYNTHETIC_NOTE: &str =
+    "SYNTHETIC — 含合成数据，仅供演示 (contains synthetic data, for demonstration only)";
 
 /// Observations read, checked and rolled up.
 pub struct Loaded {
@@ -129,11 +134,7 @@ pub fn load(
     }
     let computed = rolled.computed.len();
     all.extend(rolled.computed);
-    let synthetic = all.iter().any(|o| {
-        o.source
-            .as_deref()
-            .is_some_and(|s| s.to_lowercase().contains("synthetic"))
-    });
+    let synthetic = all.iter().any(|o| is_synthetic_source(o.source.as_deref()));
     Ok(Some(Loaded {
         observations: all,
         computed,

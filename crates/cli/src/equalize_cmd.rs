@@ -143,8 +143,7 @@ pub fn run(out: &mut dyn Write, a: &Args<'_>) -> anyhow::Result<ExitCode> {
         level,
         within,
     };
-    let synthetic_note =
-        "SYNTHETIC — 含合成数据，仅供演示 (contains synthetic data, for demonstration only)";
+    let synthetic_note = data::SYNTHETIC_NOTE;
 
     if a.indicator == "composite" {
         let c = composite(&plan, &panel, &regions, scope).map_err(|e| anyhow!(e))?;

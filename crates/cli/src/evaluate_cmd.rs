@@ -103,10 +103,7 @@ pub fn run(out: &mut dyn Write, a: &Args<'_>) -> anyhow::Result<ExitCode> {
         }
         _ => {
             if loaded.synthetic {
-                writeln!(
-                    out,
-                    "SYNTHETIC — 含合成数据，仅供演示 (contains synthetic data, for demonstration only)"
-                )?;
+                writeln!(out, "{}", data::SYNTHETIC_NOTE)?;
             }
             if loaded.computed > 0 {
                 writeln!(

@@ -24,7 +24,7 @@ pub(crate) struct Val {
 }
 
 /// Whether a source marks SYNTHETIC data (ASCII case-insensitive, no allocation).
-pub(crate) fn is_synthetic_source(source: Option<&str>) -> bool {
+pub fn is_synthetic_source(source: Option<&str>) -> bool {
     source.is_some_and(|s| {
         s.as_bytes()
             .windows(9)
