@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing (libFuzzer through cargo-fuzz) of the target grammar and the plan-file loader,
+# Coverage-guided fuzzing (libFuzzer through cargo-fuzz) of the target grammar, the plan-file loader, the
+# facility-planning readers (CSV, GeoJSON, circles TOML) and the OSM PBF reader,
 # for a bounded time per target (default 60 s; FUZZ_SECONDS to change). Seeds the corpus with every shipped plan
 # file and every cell of the fixture. Exits non-zero on the first crash (the input is kept under fuzz/artifacts/).
 #
@@ -13,7 +14,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "== installing cargo-fuzz (crates.io)"
   cargo install cargo-fuzz --locked --version 0.13.2
 fi
-mkdir -p fuzz/corpus/target_grammar fuzz/corpus/plan_loader
+mkdir -p fuzz/corpus/target_grammar fuzz/corpus/plan_loader fuzz/corpus/access_inputs fuzz/corpus/osm_pbf
 i=0
 while IFS=$'\t' read -r _plan _code _field raw _expected; do
   [ -n "${raw:-}" ] || continue
@@ -22,8 +23,14 @@ done < <(grep -v '^#' crates/core/tests/fixtures/cells.tsv)
 for f in plans/*.toml crates/core/tests/fixtures/broken-plan.toml; do
   cp "$f" "fuzz/corpus/plan_loader/$(basename "$f")"
 done
+for f in data/norms/service-circles.toml data/demo/helsinki/* crates/access/tests/fixtures/access-hospital/*.csv; do
+  cp "$f" "fuzz/corpus/access_inputs/$(basename "$f")"
+done
+cp crates/access/tests/fixtures/spopt-sf/SF_demand_205_centroid_uniform_weight.csv fuzz/corpus/access_inputs/
+# A small real PBF (the first 64 KiB of the Helsinki extract: whole blobs then a cut one) seeds the PBF reader.
+head -c 65536 data/osm/Helsinki.osm.pbf > fuzz/corpus/osm_pbf/helsinki-head.pbf
 mkdir -p fuzz/logs
-for target in target_grammar plan_loader; do
+for target in target_grammar plan_loader access_inputs osm_pbf; do
   echo "== fuzzing $target for ${seconds}s"
   set +e
   (cd fuzz && cargo fuzz run --sanitizer none "$target" -- -max_total_time="$seconds" -print_final_stats=1) \

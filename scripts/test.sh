@@ -5,7 +5,8 @@
 # 2. every unit, property, fixture, CLI, report (headless Chromium, installed here when missing) and architecture
 #    test (cargo test);
 # 3. `minsheng plan check` over the shipped plans;
-# 4. coverage-guided fuzzing of the target grammar and the plan loader for FUZZ_SECONDS per target (default 60).
+# 4. coverage-guided fuzzing of the target grammar, the plan loader, the facility-planning readers and the OSM PBF
+#    reader for FUZZ_SECONDS per target (default 60).
 #
 # Build products go to CARGO_TARGET_DIR (default: a cache outside the clone) so later runs are warm.
 set -euo pipefail

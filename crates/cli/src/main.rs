@@ -1,11 +1,15 @@
 //! `minsheng` — the command-line tool. Glue over the library crates: parse arguments, call, render, exit code.
 
+mod access_cmd;
+mod coverage_cmd;
 mod data;
 mod equalize_cmd;
 mod evaluate_cmd;
 mod output;
 mod plan_cmd;
+mod progress;
 mod report_cmd;
+mod site_cmd;
 mod synth_cmd;
 
 use std::io::{self, Write};
@@ -90,6 +94,13 @@ enum Command {
         #[arg(long)]
         out: Option<String>,
     },
+    /// 可达性 — accessibility: floating-catchment measures on a cost file.
+    #[command(subcommand)]
+    Access(AccessCmd),
+    /// 选址 — where new facilities should go: LSCP, MCLP, p-median, p-center on a long cost file
+    /// (`demand,site,cost`), exactly (MIP) or by a heuristic with a bound.
+    #[command(subcommand)]
+    Site(SiteCmd),
     /// 行政区划 — the shipped GB/T 2260 region table.
     #[command(subcommand)]
     Region(RegionCmd),
@@ -171,6 +182,232 @@ enum RegionCmd {
     Show { code: String },
 }
 
+#[derive(Subcommand)]
+enum AccessCmd {
+    /// 服务圈覆盖 — who is within each service circle (15分钟生活圈 …) per population group and region, supply
+    /// norms (千人指标) and population-threshold rules; on a road network (OSM PBF) or by straight line.
+    Coverage {
+        /// Population points: CSV (`id,lon,lat,<group columns>`, optional `region`) or GeoJSON points.
+        #[arg(long)]
+        points: String,
+        /// Facilities: CSV (`id,type,lon,lat[,capacity][,region]`) or GeoJSON points; types from the circles file.
+        #[arg(long)]
+        facilities: String,
+        /// Region polygons (GeoJSON) for per-region figures (default: the `region` columns, if any).
+        #[arg(long)]
+        regions: Option<String>,
+        #[arg(long, default_value = "code")]
+        region_code: String,
+        #[arg(long, default_value = "name")]
+        region_name: String,
+        /// A road network (OSM PBF); walk circles use the walk profile, drive circles the drive profile.
+        #[arg(long)]
+        network: Option<String>,
+        /// Service circles, norms and thresholds (default: the shipped data/norms/service-circles.toml).
+        #[arg(long)]
+        circles: Option<String>,
+        /// Only these circles (repeat; default: every circle whose facility type and group are in the data).
+        #[arg(long = "circle")]
+        only: Vec<String>,
+        /// Without a network: road distance over straight-line distance.
+        #[arg(long, default_value_t = minsheng_access::network::DEFAULT_CIRCUITY)]
+        circuity: f64,
+        /// Without a network: walking speed, km/h.
+        #[arg(long, default_value_t = 4.5)]
+        walk_kmh: f64,
+        /// Without a network: driving speed, km/h.
+        #[arg(long, default_value_t = 30.0)]
+        drive_kmh: f64,
+        /// Coverage target (%) for circles whose seed gives none; regions below it are listed as underserved.
+        #[arg(long)]
+        target: Option<f64>,
+        /// The administrative level of the regions (province, prefecture, county, township, street, community,
+        /// village): the population-threshold rules of that level are checked per region.
+        #[arg(long)]
+        level: Option<String>,
+        /// The year the data describe (needed for --observations).
+        #[arg(long)]
+        year: Option<i32>,
+        /// Write the figures as tidy observations (`indicator,region,year,value,unit,source`).
+        #[arg(long)]
+        observations: Option<String>,
+        /// Write the points with their cost and coverage per circle as GeoJSON.
+        #[arg(long)]
+        geojson: Option<String>,
+        /// Write an HTML page with maps and downloadable tables.
+        #[arg(long)]
+        html: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// 供需比 — floating-catchment accessibility (FCA, 2SFCA, E2SFCA, 3SFCA), cumulative opportunities and
+    /// nearest supply per demand location, with PySAL `access` semantics (costs from demand to supply).
+    Fca {
+        /// Long cost file from demand locations to supply sites.
+        #[arg(long)]
+        costs: String,
+        #[arg(long, default_value = "demand")]
+        demand_col: String,
+        #[arg(long, default_value = "site")]
+        site_col: String,
+        #[arg(long, default_value = "cost")]
+        cost_col: String,
+        /// Demand file: id in the first column, people in `--weight-col`.
+        #[arg(long)]
+        demand: String,
+        #[arg(long, default_value = "weight")]
+        weight_col: String,
+        /// Supply file: site id in the first column, supply (doctors, beds, places…) in `--supply-col`.
+        #[arg(long)]
+        supply: String,
+        #[arg(long, default_value = "supply")]
+        supply_col: String,
+        /// For `--measure fca`: costs between demand locations (same column names as `--costs`).
+        #[arg(long)]
+        neighbors: Option<String>,
+        /// Measures to compute (repeat for several columns).
+        #[arg(long = "measure", value_enum, default_values_t = [access_cmd::Measure::TwoStage])]
+        measures: Vec<access_cmd::Measure>,
+        #[arg(long, value_enum, default_value_t = access_cmd::WeightKind::None)]
+        weight: access_cmd::WeightKind,
+        /// Gravity weight: scale.
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Gravity weight: exponent (−1 for 1/cost).
+        #[arg(long, default_value_t = -1.0, allow_hyphen_values = true)]
+        alpha: f64,
+        /// Gravity weight: costs below this count as this.
+        #[arg(long, default_value_t = 0.0)]
+        min_dist: f64,
+        /// Gaussian weight: σ.
+        #[arg(long)]
+        sigma: Option<f64>,
+        /// Step weight: `bound:weight,…` (a cost equal to a bound takes its weight).
+        #[arg(long)]
+        steps: Option<String>,
+        /// Pairs costing more than this are out of reach (default: every listed pair counts).
+        #[arg(long)]
+        max_cost: Option<f64>,
+        /// Divide by the demand-weighted mean (access' normalize=True).
+        #[arg(long)]
+        normalize: bool,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+/// What every siting model reads.
+#[derive(clap::Args)]
+struct SiteInput {
+    /// Long cost file: one row per reachable (demand, site) pair; pairs not listed are unreachable.
+    #[arg(long)]
+    costs: String,
+    #[arg(long, default_value = "demand")]
+    demand_col: String,
+    #[arg(long, default_value = "site")]
+    site_col: String,
+    #[arg(long, default_value = "cost")]
+    cost_col: String,
+    /// Demand file: the demand id in the first column and a weight column (default: every weight 1).
+    #[arg(long)]
+    demand: Option<String>,
+    #[arg(long, default_value = "weight")]
+    weight_col: String,
+    /// Sites already open (现有设施), one id per line (first column; a header line is allowed). They stay open and
+    /// `--p` counts the new sites added to them (补短板).
+    #[arg(long)]
+    existing: Option<String>,
+    /// Site capacities (first column the site id, `--capacity-col` the capacity in demand weight); sites not
+    /// listed have none. Makes the model capacitated.
+    #[arg(long)]
+    capacity: Option<String>,
+    #[arg(long, default_value = "capacity")]
+    capacity_col: String,
+    /// Solve the mixed-integer program (proves optimality; slow on large instances).
+    #[arg(long, conflicts_with = "heuristic")]
+    exact: bool,
+    /// Greedy and interchange with a valid bound (large instances). Default: heuristic, then the MIP when the
+    /// instance is small and the heuristic is not proven optimal.
+    #[arg(long)]
+    heuristic: bool,
+    /// Time limit of the MIP in seconds (the best solution so far is then reported as feasible).
+    #[arg(long)]
+    time_limit: Option<f64>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Subcommand)]
+enum SiteCmd {
+    /// 集合覆盖 — the fewest sites that cover every demand point within the radius.
+    Lscp {
+        #[command(flatten)]
+        input: SiteInput,
+        #[arg(long)]
+        radius: f64,
+    },
+    /// 最大覆盖 — p new sites covering the most demand weight within the radius.
+    Mclp {
+        #[command(flatten)]
+        input: SiteInput,
+        #[arg(long)]
+        radius: f64,
+        #[arg(long)]
+        p: usize,
+    },
+    /// p 中位 — p new sites minimising the weighted total cost to the nearest open site.
+    Pmedian {
+        #[command(flatten)]
+        input: SiteInput,
+        #[arg(long)]
+        p: usize,
+    },
+    /// p 中心 — p new sites minimising the largest cost to the nearest open site.
+    Pcenter {
+        #[command(flatten)]
+        input: SiteInput,
+        #[arg(long)]
+        p: usize,
+    },
+}
+
+fn site(out: &mut dyn Write, cmd: SiteCmd) -> anyhow::Result<ExitCode> {
+    use minsheng_access::site::{Method, Model};
+    let (input, model) = match cmd {
+        SiteCmd::Lscp { input, radius } => (input, Model::Lscp { radius }),
+        SiteCmd::Mclp { input, radius, p } => (input, Model::Mclp { radius, p }),
+        SiteCmd::Pmedian { input, p } => (input, Model::PMedian { p }),
+        SiteCmd::Pcenter { input, p } => (input, Model::PCenter { p }),
+    };
+    let method = if input.exact {
+        Method::Exact
+    } else if input.heuristic {
+        Method::Heuristic
+    } else {
+        Method::Auto
+    };
+    site_cmd::run(
+        out,
+        &site_cmd::Args {
+            model,
+            costs: &input.costs,
+            columns: minsheng_access::input::CostColumns {
+                demand: input.demand_col,
+                site: input.site_col,
+                cost: input.cost_col,
+            },
+            demand: input.demand.as_deref(),
+            weight_col: &input.weight_col,
+            existing: input.existing.as_deref(),
+            capacity: input.capacity.as_deref(),
+            capacity_col: &input.capacity_col,
+            method,
+            time_limit: input.time_limit,
+            json: input.format == Format::Json,
+        },
+    )
+}
+
 /// Output format of a listing.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -197,6 +434,95 @@ fn main() -> ExitCode {
             format,
         }) => plan_cmd::region_list(&mut out, parent.as_deref(), level.as_deref(), format),
         Command::Region(RegionCmd::Show { code }) => plan_cmd::region_show(&mut out, &code),
+        Command::Site(cmd) => site(&mut out, cmd),
+        Command::Access(AccessCmd::Coverage {
+            points,
+            facilities,
+            regions,
+            region_code,
+            region_name,
+            network,
+            circles,
+            only,
+            circuity,
+            walk_kmh,
+            drive_kmh,
+            target,
+            level,
+            year,
+            observations,
+            geojson,
+            html,
+            format,
+        }) => coverage_cmd::run(
+            &mut out,
+            &coverage_cmd::Args {
+                points: &points,
+                facilities: &facilities,
+                regions: regions.as_deref(),
+                region_code: &region_code,
+                region_name: &region_name,
+                network: network.as_deref(),
+                circles: circles.as_deref(),
+                only: &only,
+                circuity,
+                walk_kmh,
+                drive_kmh,
+                target,
+                level: level.as_deref(),
+                year,
+                observations: observations.as_deref(),
+                geojson: geojson.as_deref(),
+                html: html.as_deref(),
+                format,
+            },
+        ),
+        Command::Access(AccessCmd::Fca {
+            costs,
+            demand_col,
+            site_col,
+            cost_col,
+            demand,
+            weight_col,
+            supply,
+            supply_col,
+            neighbors,
+            measures,
+            weight,
+            scale,
+            alpha,
+            min_dist,
+            sigma,
+            steps,
+            max_cost,
+            normalize,
+            format,
+        }) => access_cmd::fca(
+            &mut out,
+            &access_cmd::FcaArgs {
+                costs: &costs,
+                columns: minsheng_access::input::CostColumns {
+                    demand: demand_col,
+                    site: site_col,
+                    cost: cost_col,
+                },
+                demand: &demand,
+                weight_col: &weight_col,
+                supply: &supply,
+                supply_col: &supply_col,
+                neighbors: neighbors.as_deref(),
+                measures: &measures,
+                weight,
+                scale,
+                alpha,
+                min_dist,
+                sigma,
+                steps: steps.as_deref(),
+                max_cost,
+                normalize,
+                format,
+            },
+        ),
         Command::Evaluate {
             plan,
             data,

@@ -5,10 +5,12 @@
 //!   table, warnings, one chart per indicator, equalization and composite sections with dot maps, method notes
 //!   and data sources. Charts and maps are inline SVG written by hand; the page loads nothing from the network.
 //! - [`xlsx`] — the same tables as sheets (概览, 指标, 预警, 均等化, 综合指数, 说明).
+//! - [`access`] — facility-planning maps (coverage, underserved areas, chosen sites) and a page of their tables.
 //!
 //! The caller evaluates ([`minsheng_monitor::evaluate::evaluate`]) and computes equalization statistics; this crate
 //! only presents them. Depends on `minsheng-core` and `minsheng-monitor`.
 
+pub mod access;
 mod html;
 mod model;
 mod svg;
