@@ -10,63 +10,14 @@
 use std::error::Error;
 use std::time::Instant;
 
-use minsheng_access::input::{CostColumns, align_demand, read_costs};
-use minsheng_access::matrix::CostMatrix;
 use minsheng_access::site::{Method, Model, Options, solve};
+
+#[path = "../tests/sf/mod.rs"]
+mod sf;
+use sf::sf;
 
 /// A run: its name, the model, the existing sites, the capacities.
 type Run<'a> = (&'a str, Model, &'a [usize], Option<&'a [f64]>);
-
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/spopt-sf/");
-
-/// spopt's matrix: rows = tracts sorted by NAME, columns = stores sorted by name, weights POP2000.
-fn sf() -> Result<(CostMatrix, Vec<f64>), Box<dyn Error>> {
-    let file = "SF_network_distance_candidateStore_16_censusTract_205_new.csv";
-    let text = std::fs::read_to_string(format!("{DIR}{file}"))?;
-    let cols = CostColumns {
-        demand: "DestinationName".into(),
-        site: "name".into(),
-        cost: "distance".into(),
-    };
-    let m = read_costs(file, &text, &cols).map_err(|p| format!("{p:?}"))?;
-    let text = std::fs::read_to_string(format!("{DIR}SF_demand_205_centroid_uniform_weight.csv"))?;
-    let mut rdr = csv::Reader::from_reader(text.as_bytes());
-    let header = rdr.headers()?.clone();
-    let col = |n: &str| {
-        header
-            .iter()
-            .position(|h| h == n)
-            .ok_or(format!("no column {n}"))
-    };
-    let (ni, wi) = (col("NAME")?, col("POP2000")?);
-    let mut weights = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec?;
-        weights.push((rec[ni].to_string(), rec[wi].parse::<f64>()?));
-    }
-    weights.sort_by(|a, b| a.0.cmp(&b.0));
-    let (m, w) = align_demand(file, &m, &weights).map_err(|p| format!("{p:?}"))?;
-    let mut order: Vec<usize> = (0..m.n_sites()).collect();
-    order.sort_by(|&a, &b| m.site_ids()[a].cmp(&m.site_ids()[b]));
-    let mut new_of = vec![0u32; m.n_sites()];
-    for (new, &old) in order.iter().enumerate() {
-        new_of[old] = new as u32;
-    }
-    let mut entries = Vec::new();
-    for d in 0..m.n_demand() {
-        let (s, c) = m.by_demand(d);
-        entries.extend(
-            s.iter()
-                .zip(c)
-                .map(|(&s, &c)| (d as u32, new_of[s as usize], c)),
-        );
-    }
-    let ids = order.iter().map(|&s| m.site_ids()[s].clone()).collect();
-    Ok((
-        CostMatrix::from_entries(m.demand_ids().to_vec(), ids, entries)?,
-        w,
-    ))
-}
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().collect();

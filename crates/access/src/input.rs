@@ -282,9 +282,23 @@ pub fn read_weights(
     text: &str,
     weight_col: &str,
 ) -> Result<Vec<(String, f64)>, Vec<Problem>> {
+    read_weights_by(file, text, None, weight_col)
+}
+
+/// [`read_weights`] with the id in the column named `id_col` (`None`: the first column).
+pub fn read_weights_by(
+    file: &str,
+    text: &str,
+    id_col: Option<&str>,
+    weight_col: &str,
+) -> Result<Vec<(String, f64)>, Vec<Problem>> {
     let (mut rdr, header) = reader(file, text).map_err(|p| vec![p])?;
     let wi = column(file, &header, weight_col).map_err(|p| vec![p])?;
-    let id_name = header.first().cloned().unwrap_or_default();
+    let ii = match id_col {
+        Some(name) => column(file, &header, name).map_err(|p| vec![p])?,
+        None => 0,
+    };
+    let id_name = header.get(ii).cloned().unwrap_or_default();
     let mut problems = Vec::new();
     let mut out = Vec::new();
     let mut seen: FxHashMap<String, usize> = FxHashMap::default();
@@ -300,7 +314,7 @@ pub fn read_weights(
                 continue;
             }
         };
-        let id = rec.get(0).map(str::trim).unwrap_or("");
+        let id = rec.get(ii).map(str::trim).unwrap_or("");
         let Some(w) = rec.get(wi) else {
             problems.push(Problem::new(
                 file,

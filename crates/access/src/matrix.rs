@@ -175,6 +175,32 @@ impl CostMatrix {
         index_of(&self.site_ids)
     }
 
+    /// The same matrix with its sites in the byte order of their ids (the column order of a pivot table such as
+    /// spopt's tests build: `Store_1`, `Store_11`, …, `Store_2`). Ties in the solvers go to the lower index, so
+    /// this fixes which of several equally good sites is reported.
+    pub fn sites_sorted(&self) -> CostMatrix {
+        let mut order: Vec<usize> = (0..self.n_sites()).collect();
+        order.sort_by(|&a, &b| self.site_ids[a].cmp(&self.site_ids[b]));
+        let mut new_of = vec![0u32; self.n_sites()];
+        for (new, &old) in order.iter().enumerate() {
+            new_of[old] = new as u32;
+        }
+        let mut entries = Vec::with_capacity(self.n_entries());
+        for d in 0..self.n_demand() {
+            let (sites, costs) = self.by_demand(d);
+            entries.extend(
+                sites
+                    .iter()
+                    .zip(costs)
+                    .map(|(&s, &c)| (d as u32, new_of[s as usize], c)),
+            );
+        }
+        let ids = order.iter().map(|&s| self.site_ids[s].clone()).collect();
+        // The entries come from a valid matrix, so they are in range, finite and unique.
+        CostMatrix::from_entries(self.demand_ids.clone(), ids, entries)
+            .unwrap_or_else(|_| self.clone())
+    }
+
     /// The dense row-major table (`f64::INFINITY` where unreachable).
     pub fn to_dense(&self) -> Vec<f64> {
         let ns = self.n_sites();

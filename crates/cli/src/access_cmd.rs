@@ -64,6 +64,8 @@ pub struct FcaArgs<'a> {
     pub costs: &'a str,
     pub columns: CostColumns,
     pub demand: &'a str,
+    /// The demand file's id column (`None`: the first).
+    pub id_col: Option<&'a str>,
     pub weight_col: &'a str,
     pub supply: &'a str,
     pub supply_col: &'a str,
@@ -114,10 +116,11 @@ fn weight(a: &FcaArgs<'_>) -> anyhow::Result<Option<Weight>> {
 
 pub fn fca(out: &mut dyn Write, a: &FcaArgs<'_>) -> anyhow::Result<ExitCode> {
     let w = weight(a)?;
-    let (matrix, demand) = match load_costs(a.costs, &a.columns, Some(a.demand), a.weight_col)? {
-        Ok(x) => x,
-        Err(p) => return Ok(problems(&p)),
-    };
+    let (matrix, demand) =
+        match load_costs(a.costs, &a.columns, Some(a.demand), a.id_col, a.weight_col)? {
+            Ok(x) => x,
+            Err(p) => return Ok(problems(&p)),
+        };
     let text =
         std::fs::read_to_string(a.supply).with_context(|| format!("cannot read {}", a.supply))?;
     let supply_rows = match read_weights(a.supply, &text, a.supply_col) {
@@ -149,7 +152,7 @@ pub fn fca(out: &mut dyn Write, a: &FcaArgs<'_>) -> anyhow::Result<ExitCode> {
     }
     let neighbors = match a.neighbors {
         None => None,
-        Some(path) => match load_costs(path, &a.columns, None, "")? {
+        Some(path) => match load_costs(path, &a.columns, None, None, "")? {
             Ok((m, _)) => Some(m),
             Err(p) => return Ok(problems(&p)),
         },

@@ -252,9 +252,12 @@ enum AccessCmd {
         site_col: String,
         #[arg(long, default_value = "cost")]
         cost_col: String,
-        /// Demand file: id in the first column, people in `--weight-col`.
+        /// Demand file: id in the first column (or `--demand-id-col`), people in `--weight-col`.
         #[arg(long)]
         demand: String,
+        /// The demand file's id column (default: its first column).
+        #[arg(long)]
+        demand_id_col: Option<String>,
         #[arg(long, default_value = "weight")]
         weight_col: String,
         /// Supply file: site id in the first column, supply (doctors, beds, places…) in `--supply-col`.
@@ -308,9 +311,13 @@ struct SiteInput {
     site_col: String,
     #[arg(long, default_value = "cost")]
     cost_col: String,
-    /// Demand file: the demand id in the first column and a weight column (default: every weight 1).
+    /// Demand file: the demand id in the first column (or `--demand-id-col`) and a weight column (default: every
+    /// weight 1).
     #[arg(long)]
     demand: Option<String>,
+    /// The demand file's id column (default: its first column).
+    #[arg(long)]
+    demand_id_col: Option<String>,
     #[arg(long, default_value = "weight")]
     weight_col: String,
     /// Sites already open (现有设施), one id per line (first column; a header line is allowed). They stay open and
@@ -397,6 +404,7 @@ fn site(out: &mut dyn Write, cmd: SiteCmd) -> anyhow::Result<ExitCode> {
                 cost: input.cost_col,
             },
             demand: input.demand.as_deref(),
+            id_col: input.demand_id_col.as_deref(),
             weight_col: &input.weight_col,
             existing: input.existing.as_deref(),
             capacity: input.capacity.as_deref(),
@@ -483,6 +491,7 @@ fn main() -> ExitCode {
             site_col,
             cost_col,
             demand,
+            demand_id_col,
             weight_col,
             supply,
             supply_col,
@@ -507,6 +516,7 @@ fn main() -> ExitCode {
                     cost: cost_col,
                 },
                 demand: &demand,
+                id_col: demand_id_col.as_deref(),
                 weight_col: &weight_col,
                 supply: &supply,
                 supply_col: &supply_col,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use minsheng_access::input::{CostColumns, Problem, align_demand, read_costs, read_weights};
+use minsheng_access::input::{CostColumns, Problem, align_demand, read_costs, read_weights_by};
 use minsheng_access::matrix::CostMatrix;
 use minsheng_access::site::{Method, Model, Options, Progress, Solution, Status, solve};
 
@@ -18,6 +18,8 @@ pub struct Args<'a> {
     pub costs: &'a str,
     pub columns: CostColumns,
     pub demand: Option<&'a str>,
+    /// The demand file's id column (`None`: the first).
+    pub id_col: Option<&'a str>,
     pub weight_col: &'a str,
     pub existing: Option<&'a str>,
     pub capacity: Option<&'a str>,
@@ -50,6 +52,7 @@ pub fn load_costs(
     costs: &str,
     columns: &CostColumns,
     demand: Option<&str>,
+    id_col: Option<&str>,
     weight_col: &str,
 ) -> anyhow::Result<Checked<(CostMatrix, Vec<f64>)>> {
     let text = read(costs)?;
@@ -62,7 +65,7 @@ pub fn load_costs(
         return Ok(Ok((matrix, vec![1.0; n])));
     };
     let dtext = read(demand)?;
-    let weights = match read_weights(demand, &dtext, weight_col) {
+    let weights = match read_weights_by(demand, &dtext, id_col, weight_col) {
         Ok(w) => w,
         Err(p) => return Ok(Err(p)),
     };
@@ -152,7 +155,8 @@ fn site_list(
 }
 
 pub fn run(out: &mut dyn Write, a: &Args<'_>) -> anyhow::Result<ExitCode> {
-    let (matrix, weights) = match load_costs(a.costs, &a.columns, a.demand, a.weight_col)? {
+    let (matrix, weights) = match load_costs(a.costs, &a.columns, a.demand, a.id_col, a.weight_col)?
+    {
         Ok(x) => x,
         Err(p) => return Ok(problems(&p)),
     };

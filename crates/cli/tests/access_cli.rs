@@ -311,33 +311,15 @@ fn coverage_rejects_bad_inputs_with_places() {
 
 const SF: &str = "crates/access/tests/fixtures/spopt-sf";
 
-/// The San Francisco demand weights as the CLI reads them: NAME first, POP2000 beside it (spopt's file starts with
-/// a row number, so a user would cut these two columns out as this does).
-fn sf_demand() -> String {
-    let text = std::fs::read_to_string(
-        root()
-            .join(SF)
-            .join("SF_demand_205_centroid_uniform_weight.csv"),
-    )
-    .unwrap();
-    let mut rdr = csv::Reader::from_reader(text.as_bytes());
-    let header = rdr.headers().unwrap().clone();
-    let at = |n: &str| header.iter().position(|h| h == n).unwrap();
-    let (ni, wi) = (at("NAME"), at("POP2000"));
-    let mut out = String::from("NAME,POP2000\n");
-    for rec in rdr.records() {
-        let rec = rec.unwrap();
-        out.push_str(&format!("{},{}\n", &rec[ni], &rec[wi]));
-    }
-    temp("sf-demand.csv", &out)
-}
-
 fn site(model: &str, extra: &[&str]) -> Output {
     let costs = format!(
         "{}/{SF}/SF_network_distance_candidateStore_16_censusTract_205_new.csv",
         root().display()
     );
-    let demand = sf_demand();
+    let demand = format!(
+        "{}/{SF}/SF_demand_205_centroid_uniform_weight.csv",
+        root().display()
+    );
     let mut args = vec![
         "site",
         model,
@@ -351,6 +333,8 @@ fn site(model: &str, extra: &[&str]) -> Output {
         "distance",
         "--demand",
         &demand,
+        "--demand-id-col",
+        "NAME",
         "--weight-col",
         "POP2000",
         "--format",

@@ -73,22 +73,7 @@ pub fn coverage_colour(t: f64) -> String {
         (0xa6, 0xd9, 0x6a),
         (0x1a, 0x96, 0x41),
     ];
-    let t = if t.is_finite() {
-        t.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let pos = t * (RAMP.len() - 1) as f64;
-    let i = (pos.floor() as usize).min(RAMP.len() - 2);
-    let f = pos - i as f64;
-    let (a, b) = (RAMP[i], RAMP[i + 1]);
-    let mix = |x: u8, y: u8| (f64::from(x) + (f64::from(y) - f64::from(x)) * f).round() as u8;
-    format!(
-        "#{:02x}{:02x}{:02x}",
-        mix(a.0, b.0),
-        mix(a.1, b.1),
-        mix(a.2, b.2)
-    )
+    crate::svg::interpolate(&RAMP, t)
 }
 
 /// The map as an inline SVG element.

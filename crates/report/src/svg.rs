@@ -389,15 +389,25 @@ const RAMP: [(u8, u8, u8); 5] = [
 
 /// The colour of `t` ∈ [0, 1] on the sequential scale.
 pub fn ramp(t: f64) -> String {
+    interpolate(&RAMP, t)
+}
+
+/// The colour of `t` ∈ [0, 1] on a scale of evenly spaced stops (at least two), linearly interpolated in RGB;
+/// `t` outside [0, 1] is clamped, NaN is 0.
+pub(crate) fn interpolate(stops: &[(u8, u8, u8)], t: f64) -> String {
+    if stops.len() < 2 {
+        let (r, g, b) = stops.first().copied().unwrap_or((0, 0, 0));
+        return format!("#{r:02x}{g:02x}{b:02x}");
+    }
     let t = if t.is_finite() {
         t.clamp(0.0, 1.0)
     } else {
         0.0
     };
-    let pos = t * (RAMP.len() - 1) as f64;
-    let i = (pos.floor() as usize).min(RAMP.len() - 2);
+    let pos = t * (stops.len() - 1) as f64;
+    let i = (pos.floor() as usize).min(stops.len() - 2);
     let f = pos - i as f64;
-    let (a, b) = (RAMP[i], RAMP[i + 1]);
+    let (a, b) = (stops[i], stops[i + 1]);
     let mix = |x: u8, y: u8| (f64::from(x) + (f64::from(y) - f64::from(x)) * f).round() as u8;
     format!(
         "#{:02x}{:02x}{:02x}",
