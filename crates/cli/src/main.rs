@@ -3,6 +3,7 @@
 mod access_cmd;
 mod coverage_cmd;
 mod data;
+mod entitle_cmd;
 mod equalize_cmd;
 mod evaluate_cmd;
 mod output;
@@ -104,6 +105,12 @@ enum Command {
     /// 行政区划 — the shipped GB/T 2260 region table.
     #[command(subcommand)]
     Region(RegionCmd),
+    /// 基本公共服务清单 — check, show and compare services catalogues (`catalogues/*.toml`).
+    #[command(subcommand)]
+    Catalogue(CatalogueCmd),
+    /// 待遇匹配 — who is entitled to each catalogue item, who is missed (漏保) or wrongly served (错保).
+    #[command(subcommand)]
+    Entitle(EntitleCmd),
     /// 评估报告 — the evaluation as a self-contained HTML report (charts, warnings, method notes; prints on A4)
     /// and optionally an XLSX workbook with the same tables.
     Report {
@@ -345,6 +352,107 @@ struct SiteInput {
 }
 
 #[derive(Subcommand)]
+enum CatalogueCmd {
+    /// Load and check catalogues (default: the shipped ones): attributes, rules, parameters, seed quotes.
+    Check { files: Vec<String> },
+    /// The items and parameters of a catalogue (a shipped id or a TOML file).
+    Show {
+        #[arg(default_value = minsheng_entitle::shipped::DEFAULT)]
+        catalogue: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// What changed between two catalogues: items added, removed or withdrawn, attributes changed, standards
+    /// raised or lowered.
+    Diff {
+        a: String,
+        b: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OnErrorArg {
+    /// Any bad row refuses the whole registry.
+    Refuse,
+    /// Bad rows go to quarantine.csv in --out with their reasons; the rest is used.
+    Quarantine,
+}
+
+#[derive(Subcommand)]
+enum EntitleCmd {
+    /// Match a registry against a catalogue on a date; writes entitled, missed (漏保), wrong (错保), undetermined,
+    /// coverage and observations files into --out.
+    Run {
+        /// A shipped catalogue id or a catalogue TOML file.
+        #[arg(long, default_value = minsheng_entitle::shipped::DEFAULT)]
+        catalogue: String,
+        /// A registry directory (persons.csv, and recipients.csv / parameters.csv when present) or a persons file.
+        #[arg(long)]
+        registry: String,
+        /// Who receives each item (`item,person_id`); default: recipients.csv in the registry directory.
+        #[arg(long)]
+        recipients: Option<String>,
+        /// Parameter values (`param,region,from,value`); default: parameters.csv in the registry directory.
+        #[arg(long)]
+        params: Option<String>,
+        /// The date of the evaluation (ages, parameters in force).
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        out: String,
+        #[arg(long, value_enum, default_value_t = OnErrorArg::Refuse)]
+        on_error: OnErrorArg,
+        /// Write citizen ids in full into the files (default: masked, 530102********1234).
+        #[arg(long)]
+        reveal_ids: bool,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Every rule for one person: the values it read and the outcome.
+    Explain {
+        #[arg(long, default_value = minsheng_entitle::shipped::DEFAULT)]
+        catalogue: String,
+        #[arg(long)]
+        registry: String,
+        #[arg(long)]
+        params: Option<String>,
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        person: String,
+        /// Only this item.
+        #[arg(long)]
+        item: Option<String>,
+        #[arg(long)]
+        reveal_ids: bool,
+    },
+    /// Run YAML test cases (OpenFisca-style); a directory stands for the .yaml files below it.
+    Test {
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// The catalogue when a case names none (default: the directory name if shipped, else yunnan-14).
+        #[arg(long)]
+        catalogue: Option<String>,
+    },
+    /// Write a SYNTHETIC registry (persons, recipients with gaps, parameters) for demos and benches.
+    Synth {
+        #[arg(long, default_value = minsheng_entitle::shipped::DEFAULT)]
+        catalogue: String,
+        #[arg(long)]
+        people: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The date the registry describes.
+        #[arg(long, default_value = "2025-06-30")]
+        date: String,
+        #[arg(long)]
+        out: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum SiteCmd {
     /// 集合覆盖 — the fewest sites that cover every demand point within the radius.
     Lscp {
@@ -443,6 +551,71 @@ fn main() -> ExitCode {
         }) => plan_cmd::region_list(&mut out, parent.as_deref(), level.as_deref(), format),
         Command::Region(RegionCmd::Show { code }) => plan_cmd::region_show(&mut out, &code),
         Command::Site(cmd) => site(&mut out, cmd),
+        Command::Catalogue(CatalogueCmd::Check { files }) => entitle_cmd::check(&mut out, &files),
+        Command::Catalogue(CatalogueCmd::Show { catalogue, format }) => {
+            entitle_cmd::show(&mut out, &catalogue, format)
+        }
+        Command::Catalogue(CatalogueCmd::Diff { a, b, format }) => {
+            entitle_cmd::diff(&mut out, &a, &b, format)
+        }
+        Command::Entitle(EntitleCmd::Run {
+            catalogue,
+            registry,
+            recipients,
+            params,
+            date,
+            out: dir,
+            on_error,
+            reveal_ids,
+            format,
+        }) => entitle_cmd::run_cmd(
+            &mut out,
+            &entitle_cmd::RunArgs {
+                catalogue: &catalogue,
+                registry: &registry,
+                recipients: recipients.as_deref(),
+                params: params.as_deref(),
+                date: &date,
+                out: &dir,
+                on_error: match on_error {
+                    OnErrorArg::Refuse => minsheng_entitle::registry::OnError::Refuse,
+                    OnErrorArg::Quarantine => minsheng_entitle::registry::OnError::Quarantine,
+                },
+                reveal_ids,
+                format,
+            },
+        ),
+        Command::Entitle(EntitleCmd::Explain {
+            catalogue,
+            registry,
+            params,
+            date,
+            person,
+            item,
+            reveal_ids,
+        }) => entitle_cmd::explain_cmd(
+            &mut out,
+            &entitle_cmd::Inputs {
+                catalogue: &catalogue,
+                registry: &registry,
+                recipients: None,
+                params: params.as_deref(),
+                date: &date,
+            },
+            &person,
+            item.as_deref(),
+            reveal_ids,
+        ),
+        Command::Entitle(EntitleCmd::Test { files, catalogue }) => {
+            entitle_cmd::test_cmd(&mut out, &files, catalogue.as_deref())
+        }
+        Command::Entitle(EntitleCmd::Synth {
+            catalogue,
+            people,
+            seed,
+            date,
+            out: dir,
+        }) => entitle_cmd::synth_cmd(&mut out, &catalogue, people, seed, &date, &dir),
         Command::Access(AccessCmd::Coverage {
             points,
             facilities,

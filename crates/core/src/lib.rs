@@ -4,6 +4,7 @@
 //! - [`plan`] — plans as checked data, loaded from plan TOML files with all their diagnostics.
 //! - [`region`] — GB/T 2260 administrative regions.
 //! - [`diag`] — diagnostics with file, line, column and reason.
+//! - [`rng`] — the seedable generator of SYNTHETIC data.
 //! - [`shipped`] — the plans, seed documents and region table compiled into the binary.
 //!
 //! This crate does no IO besides parsing text it is given; it depends on no other workspace crate.
@@ -11,5 +12,6 @@
 pub mod diag;
 pub mod plan;
 pub mod region;
+pub mod rng;
 pub mod shipped;
 pub mod target;
