@@ -9,7 +9,7 @@
 use std::process::Command;
 
 /// The engine crates: they depend on `core` only; the report crate may depend on them.
-const ENGINES: &[&str] = &["minsheng-monitor", "minsheng-access"];
+const ENGINES: &[&str] = &["minsheng-monitor", "minsheng-access", "minsheng-entitle"];
 
 #[test]
 fn core_depends_on_no_workspace_crate() {

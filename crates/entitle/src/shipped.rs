@@ -6,7 +6,18 @@ use crate::catalogue::{self, Catalogue, Context};
 use crate::regions::RegionIndex;
 
 /// `(id, file, text)` of each shipped catalogue.
-pub const CATALOGUES: &[(&str, &str, &str)] = &[]; // SHIPPED-PENDING
+pub const CATALOGUES: &[(&str, &str, &str)] = &[
+    (
+        "yunnan-14",
+        "catalogues/yunnan-14.toml",
+        include_str!("../../../catalogues/yunnan-14.toml"),
+    ),
+    (
+        "gansu-14",
+        "catalogues/gansu-14.toml",
+        include_str!("../../../catalogues/gansu-14.toml"),
+    ),
+];
 
 /// The default catalogue of every command.
 pub const DEFAULT: &str = "yunnan-14";

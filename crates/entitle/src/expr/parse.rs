@@ -587,7 +587,7 @@ mod tests {
         };
         assert!(matches!(l.raw, Raw::Binary(BinOp::And, _, _)));
         assert!(matches!(r.raw, Raw::In(_, _, false)));
-        assert_eq!(e.span, Span { start: 0, end: 39 });
+        assert_eq!(e.span, Span { start: 0, end: 38 });
         let Ok(e) = parse("1 + 2 * 3") else {
             unreachable!()
         };
