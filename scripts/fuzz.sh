@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing (libFuzzer through cargo-fuzz) of the target grammar, the plan-file loader, the
-# facility-planning readers (CSV, GeoJSON, circles TOML) and the OSM PBF reader,
+# facility-planning readers (CSV, GeoJSON, circles TOML), the OSM PBF reader and the entitlement readers (registry,
+# catalogue, rules, recipients, parameters, YAML cases),
 # for a bounded time per target (default 60 s; FUZZ_SECONDS to change). Seeds the corpus with every shipped plan
 # file and every cell of the fixture. Exits non-zero on the first crash (the input is kept under fuzz/artifacts/).
 #
@@ -14,7 +15,8 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "== installing cargo-fuzz (crates.io)"
   cargo install cargo-fuzz --locked --version 0.13.2
 fi
-mkdir -p fuzz/corpus/target_grammar fuzz/corpus/plan_loader fuzz/corpus/access_inputs fuzz/corpus/osm_pbf
+mkdir -p fuzz/corpus/target_grammar fuzz/corpus/plan_loader fuzz/corpus/access_inputs fuzz/corpus/osm_pbf \
+  fuzz/corpus/entitle_inputs
 i=0
 while IFS=$'\t' read -r _plan _code _field raw _expected; do
   [ -n "${raw:-}" ] || continue
@@ -27,10 +29,16 @@ for f in data/norms/service-circles.toml data/demo/helsinki/* crates/access/test
   cp "$f" "fuzz/corpus/access_inputs/$(basename "$f")"
 done
 cp crates/access/tests/fixtures/spopt-sf/SF_demand_205_centroid_uniform_weight.csv fuzz/corpus/access_inputs/
+# Entitlement: the bad registry, a few synthetic-format rows, the catalogues, case files and rules.
+cp crates/entitle/tests/fixtures/bad-persons.csv catalogues/gansu-14.toml fuzz/corpus/entitle_inputs/
+cp catalogues/tests/yunnan-14/dibao.yaml fuzz/corpus/entitle_inputs/
+head -c 20000 catalogues/yunnan-14.toml > fuzz/corpus/entitle_inputs/yunnan-head.toml
+printf '%s' 'age >= 65 and household.count(age < 18) > 0 and residence_region within "530100"' \
+  > fuzz/corpus/entitle_inputs/rule.txt
 # A small real PBF (the first 64 KiB of the Helsinki extract: whole blobs then a cut one) seeds the PBF reader.
 head -c 65536 data/osm/Helsinki.osm.pbf > fuzz/corpus/osm_pbf/helsinki-head.pbf
 mkdir -p fuzz/logs
-for target in target_grammar plan_loader access_inputs osm_pbf; do
+for target in target_grammar plan_loader access_inputs osm_pbf entitle_inputs; do
   echo "== fuzzing $target for ${seconds}s"
   set +e
   (cd fuzz && cargo fuzz run --sanitizer none "$target" -- -max_total_time="$seconds" -print_final_stats=1) \

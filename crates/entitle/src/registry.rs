@@ -622,7 +622,8 @@ fn parse_quoted(body: &str, cols: Cols, regions: &RegionIndex, first_line: u32) 
 fn row(f: &[&str], line: u32, cols: Cols, regions: &RegionIndex, chunk: &mut Chunk) {
     let before = chunk.problems.len();
     let mut problem = |col: usize, code: &'static str, msg: String| {
-        chunk.problems.push((line, col + 1, code, msg));
+        // An absent optional column (NONE) wraps to column 0, "the whole row".
+        chunk.problems.push((line, col.wrapping_add(1), code, msg));
     };
     if f.len() != cols.width {
         chunk.problems.push((
@@ -711,7 +712,7 @@ fn row(f: &[&str], line: u32, cols: Cols, regions: &RegionIndex, chunk: &mut Chu
             None => {
                 chunk.problems.push((
                     line,
-                    col(k) + 1,
+                    col(k).wrapping_add(1),
                     "unknown-region",
                     format!("{name} {:?} is not a known GB/T 2260 region code", get(k)),
                 ));
@@ -722,7 +723,8 @@ fn row(f: &[&str], line: u32, cols: Cols, regions: &RegionIndex, chunk: &mut Chu
     let hukou_region = region(5, "hukou_region");
     let residence_region = region(6, "residence_region");
     let mut problem = |col: usize, code: &'static str, msg: String| {
-        chunk.problems.push((line, col + 1, code, msg));
+        // An absent optional column (NONE) wraps to column 0, "the whole row".
+        chunk.problems.push((line, col.wrapping_add(1), code, msg));
     };
     let household = get(7);
     if household.is_empty() {

@@ -16,9 +16,11 @@
 //!   severely disabled living alone without income, `orphan`/`de_facto_orphan` for 0.1 %/0.2 % of children,
 //!   `veteran` for 2 % of men 30+, `unemployed` for 4 % of adults under 60, `pregnant` for 3 % of women 20–39,
 //!   `planning_pregnancy` for 3 % of couples' women 20–39, `only_child_parent` for rural parents 60+ with one child
-//!   (15 %), `only_child_lost`/`only_child_disabled` for 0.3 %/0.5 % of women 49+, `housing_difficulty` for 40 % of
+//!   (15 %), `only_child_lost`/`only_child_disabled` for 0.3 %/0.5 % of women 49+, `entitled_group` for a quarter of
+//!   veterans 50+, `hiv_affected` for 0.05 % of children, `housing_difficulty` for 40 % of
 //!   urban dibao/low-income households, `rental_applicant` for 70 % of those, `student` for 6–22,
-//!   `rural_compulsory_pupil` for rural children 6–15, `living_alone` for people alone, `disaster_affected` 0.5 %.
+//!   `rural_compulsory_pupil` for rural children 6–15, `living_alone` for people alone, `disaster_affected` 0.5 %;
+//!   about 0.2 % of the people living alone are 100 or older.
 //! - parameters: every parameter the catalogue sets per region gets a synthetic value per county (see
 //!   [`synthetic_value`]); the file says SYNTHETIC.
 //! - recipients: each entitled unit receives with the county's take-up rate (90–99 %); then 1.5 % as many units
@@ -58,17 +60,29 @@ fn flag(name: &str) -> u32 {
 /// undetermined).
 pub fn synthetic_value(id: &str, rural: bool, factor: f64) -> Option<f64> {
     let id = id.to_ascii_lowercase();
-    let base = if id.contains("dibao") && (id.contains("standard") || id.contains("line")) {
-        if id.contains("rural") || rural {
-            if id.contains("urban") { 780.0 } else { 520.0 }
-        } else {
+    let has = |w: &str| id.contains(w);
+    let base = if has("dibao") && (has("standard") || has("line")) {
+        if has("urban") || !(has("rural") || rural) {
             780.0
+        } else {
+            520.0
         }
-    } else if id.contains("tekun") && id.contains("standard") {
-        1014.0
-    } else if id.contains("age") {
+    } else if has("tekun") && has("standard") {
+        // 1.3 × the 低保 standard, as Yunnan's seed sets the floor (line 982).
+        if has("rural") { 676.0 } else { 1014.0 }
+    } else if has("min_wage") {
+        1750.0
+    } else if has("min_age") && has("cancer") {
+        return Some(35.0);
+    } else if has("max_age") && has("cancer") {
+        return Some(64.0);
+    } else if has("elderly_allowance_age") {
+        return Some(80.0);
+    } else if has("age") {
         return None;
-    } else if id.contains("allowance") || id.contains("subsidy") || id.contains("amount") {
+    } else if has("unemployment") {
+        1500.0
+    } else if has("allowance") || has("subsidy") || has("amount") || has("benefit") {
         100.0
     } else {
         return None;
@@ -164,7 +178,13 @@ pub fn generate(
         let r = &mut rng;
         if kind < 0.12 {
             let s = if r.uniform() < 0.6 { Sex::F } else { Sex::M };
-            add(60.0 + 35.0 * r.uniform().powf(1.5), s, r, &mut members);
+            // A few centenarians (about 2 in 10,000 persons).
+            let age = if r.uniform() < 0.002 {
+                100.0 + 5.0 * r.uniform()
+            } else {
+                60.0 + 35.0 * r.uniform().powf(1.5)
+            };
+            add(age, s, r, &mut members);
         } else if kind < 0.30 {
             let a = 58.0 + 32.0 * r.uniform().powf(1.3);
             add(a, Sex::M, r, &mut members);
@@ -307,6 +327,12 @@ pub fn generate(
             }
             if sex == Sex::M && age >= 30 && rng.uniform() < 0.02 {
                 fl |= flag("veteran");
+                if age >= 50 && rng.uniform() < 0.25 {
+                    fl |= flag("entitled_group");
+                }
+            }
+            if age < 18 && rng.uniform() < 0.0005 {
+                fl |= flag("hiv_affected");
             }
             if (18..60).contains(&age) && rng.uniform() < 0.04 {
                 fl |= flag("unemployed");

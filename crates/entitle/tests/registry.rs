@@ -88,3 +88,14 @@ fn quarantine_keeps_the_good_rows_and_sets_aside_the_rest() {
     assert_eq!(l.registry.households.len(), 2);
     assert_eq!(l.registry.find("p18"), Some(1));
 }
+
+/// Found by fuzzing: a problem in an optional column that the file does not have (the grade, when only the
+/// category is given) is reported for the whole row (column 0), not a panic.
+#[test]
+fn a_problem_about_an_absent_optional_column_names_the_row() {
+    let regions = RegionIndex::shipped();
+    let text = "person_id,citizen_id,birth_date,sex,hukou_type,hukou_region,residence_region,household_id,disability_category\n\
+                p1,11010519491231002X,1949-12-31,F,urban,530102,530102,h1,3\n";
+    let l = read_persons("f.csv", text, &regions, OnError::Refuse);
+    assert!(found(&l.problems, 2, 0, "bad-value"), "{:#?}", l.problems);
+}
