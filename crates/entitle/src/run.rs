@@ -19,6 +19,48 @@ use crate::expr::{Checked, Ctx, Kind, Node, Program, Val, params_of};
 use crate::regions::RegionIndex;
 use crate::registry::Registry;
 
+/// An error at a place of a file.
+fn error(
+    file: &str,
+    line: usize,
+    column: usize,
+    code: &'static str,
+    message: String,
+) -> Diagnostic {
+    Diagnostic {
+        severity: Severity::Error,
+        file: file.to_string(),
+        line,
+        column,
+        code,
+        message,
+    }
+}
+
+/// A CSV reader and the header names it has read.
+type Headed<'t> = (csv::Reader<&'t [u8]>, Vec<String>);
+
+/// A CSV reader past its header (byte-order mark dropped, names trimmed).
+fn open_csv<'t>(file: &str, text: &'t str) -> Result<Headed<'t>, Vec<Diagnostic>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    match rdr.headers() {
+        Ok(h) => {
+            let header = h.iter().map(|s| s.trim().to_string()).collect();
+            Ok((rdr, header))
+        }
+        Err(e) => Err(vec![error(
+            file,
+            1,
+            0,
+            "malformed-csv",
+            format!("cannot read the header: {e}"),
+        )]),
+    }
+}
+
 /// Who receives which item today (`recipients.csv`: `item,person_id`, optionally `since`).
 #[derive(Debug, Clone, Default)]
 pub struct Recipients {
@@ -35,34 +77,13 @@ pub fn read_recipients(
     catalogue: &Catalogue,
     registry: &Registry,
 ) -> Result<Recipients, Vec<Diagnostic>> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Recipients {
         by_item: vec![Vec::new(); catalogue.items.len()],
         rows: 0,
     };
     let mut problems = Vec::new();
-    let diag = |line: usize, column: usize, code: &'static str, message: String| Diagnostic {
-        severity: Severity::Error,
-        file: file.to_string(),
-        line,
-        column,
-        code,
-        message,
-    };
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = match rdr.headers() {
-        Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
-        Err(e) => {
-            return Err(vec![diag(
-                1,
-                0,
-                "malformed-csv",
-                format!("cannot read the header: {e}"),
-            )]);
-        }
-    };
+    let diag = |line, column, code, message| error(file, line, column, code, message);
+    let (mut rdr, header) = open_csv(file, text)?;
     let (Some(ic), Some(pc)) = (
         header.iter().position(|h| h == "item"),
         header.iter().position(|h| h == "person_id"),
@@ -152,30 +173,9 @@ pub fn read_params(
     catalogue: &mut Catalogue,
     regions: &RegionIndex,
 ) -> Result<usize, Vec<Diagnostic>> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut problems = Vec::new();
-    let diag = |line: usize, column: usize, code: &'static str, message: String| Diagnostic {
-        severity: Severity::Error,
-        file: file.to_string(),
-        line,
-        column,
-        code,
-        message,
-    };
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = match rdr.headers() {
-        Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
-        Err(e) => {
-            return Err(vec![diag(
-                1,
-                0,
-                "malformed-csv",
-                format!("cannot read the header: {e}"),
-            )]);
-        }
-    };
+    let diag = |line, column, code, message| error(file, line, column, code, message);
+    let (mut rdr, header) = open_csv(file, text)?;
     let col = |n: &str| header.iter().position(|h| h == n);
     let (Some(pc), Some(rc), Some(fc), Some(vc)) =
         (col("param"), col("region"), col("from"), col("value"))
