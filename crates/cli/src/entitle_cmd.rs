@@ -351,6 +351,8 @@ struct Loaded {
     regions: RegionIndex,
     recipients: Recipients,
     at: i32,
+    /// Seconds spent reading the persons file and the recipients file.
+    read_s: (f64, f64),
 }
 
 /// What `run` and `explain` read.
@@ -389,6 +391,7 @@ fn load_all(
         }
     }
     bar.update("read registry", 0, 3);
+    let t0 = Instant::now();
     let path = persons_path(registry);
     let name = path.to_string_lossy().into_owned();
     let bytes = std::fs::read(&path).with_context(|| format!("cannot read {name}"))?;
@@ -431,6 +434,7 @@ fn load_all(
         }
     }
     let reg = loaded.registry;
+    let t_persons = t0.elapsed().as_secs_f64();
     bar.update("read recipients", 1, 3);
     let rec_file = recipients
         .map(PathBuf::from)
@@ -458,6 +462,7 @@ fn load_all(
         regions,
         recipients,
         at,
+        read_s: (t_persons, t0.elapsed().as_secs_f64() - t_persons),
     }))
 }
 
@@ -490,6 +495,7 @@ pub fn run_cmd(out: &mut dyn Write, a: &RunArgs<'_>) -> anyhow::Result<ExitCode>
     );
     let t_eval = t0.elapsed() - t_read;
     bar.update("write", 0, 1);
+    let t_write = Instant::now();
     let ids = if a.reveal_ids {
         Ids::Revealed
     } else {
@@ -497,6 +503,7 @@ pub fn run_cmd(out: &mut dyn Write, a: &RunArgs<'_>) -> anyhow::Result<ExitCode>
     };
     let written = run::write(outdir, &l.catalogue, &l.registry, &l.regions, &outcome, ids)
         .with_context(|| format!("cannot write into {}", outdir.display()))?;
+    let t_write = t_write.elapsed();
     bar.finish();
     let province = l.catalogue.region_code.clone();
     let rows: Vec<Vec<String>> = l
@@ -550,14 +557,17 @@ pub fn run_cmd(out: &mut dyn Write, a: &RunArgs<'_>) -> anyhow::Result<ExitCode>
         _ => {
             writeln!(
                 out,
-                "{} persons in {} households, catalogue {} ({} items), on {}; read {:.2} s, rules {:.2} s",
+                "{} persons in {} households, catalogue {} ({} items), on {}; read persons {:.2} s, recipients {:.2} s, rules {:.2} s, write {:.2} s, total {:.2} s",
                 l.registry.persons.len(),
                 l.registry.households.len(),
                 l.catalogue.id,
                 l.catalogue.items.len(),
                 date::format(l.at),
-                t_read.as_secs_f64(),
-                t_eval.as_secs_f64()
+                l.read_s.0,
+                l.read_s.1,
+                t_eval.as_secs_f64(),
+                t_write.as_secs_f64(),
+                t0.elapsed().as_secs_f64()
             )?;
             text_table(
                 out,

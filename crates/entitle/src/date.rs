@@ -89,6 +89,22 @@ pub fn age(birth: i32, at: i32) -> i32 {
     years
 }
 
+/// Age in full years and in full months at a date given as its civil `(year, month, day)`, with one calendar
+/// conversion (the columnar evaluation computes both for every person).
+pub fn age_and_months(birth: i32, at: (i32, u32, u32)) -> (i32, i32) {
+    let (by, bm, bd) = civil_from_days(birth);
+    let (ay, am, ad) = at;
+    let mut years = ay - by;
+    if (am, ad) < (bm, bd) {
+        years -= 1;
+    }
+    let mut months = (ay - by) * 12 + am as i32 - bm as i32;
+    if ad < bd {
+        months -= 1;
+    }
+    (years, months)
+}
+
 /// Full months from `birth` to `at`.
 pub fn age_months(birth: i32, at: i32) -> i32 {
     let (by, bm, bd) = civil_from_days(birth);

@@ -27,6 +27,14 @@ pub struct Strings {
 }
 
 impl Strings {
+    /// Room for `n` strings of `bytes` bytes in all.
+    pub fn with_capacity(n: usize, bytes: usize) -> Strings {
+        Strings {
+            buf: String::with_capacity(bytes),
+            ends: Vec::with_capacity(n),
+        }
+    }
+
     pub fn push(&mut self, s: &str) {
         self.buf.push_str(s);
         self.ends.push(self.buf.len());
@@ -142,22 +150,96 @@ impl Persons {
         self.birth.is_empty()
     }
 
-    fn extend(&mut self, o: Persons) {
-        self.id.extend(&o.id);
-        self.citizen.extend(o.citizen);
-        self.birth.extend(o.birth);
-        self.sex.extend(o.sex);
-        self.hukou_type.extend(o.hukou_type);
-        self.hukou_region.extend(o.hukou_region);
-        self.residence_region.extend(o.residence_region);
-        self.residence_since.extend(o.residence_since);
-        self.disability_category.extend(o.disability_category);
-        self.disability_grade.extend(o.disability_grade);
-        self.flags.extend(o.flags);
-        self.household.extend(o.household);
-        self.income.extend(o.income);
-        self.line.extend(o.line);
-        self.household_key.extend(&o.household_key);
+    /// Room for `n` persons whose ids and household ids take about `id_bytes` and `hh_bytes` bytes.
+    fn with_capacity(n: usize, id_bytes: usize, hh_bytes: usize) -> Persons {
+        Persons {
+            id: Strings::with_capacity(n, id_bytes),
+            citizen: Vec::with_capacity(n),
+            birth: Vec::with_capacity(n),
+            sex: Vec::with_capacity(n),
+            hukou_type: Vec::with_capacity(n),
+            hukou_region: Vec::with_capacity(n),
+            residence_region: Vec::with_capacity(n),
+            residence_since: Vec::with_capacity(n),
+            disability_category: Vec::with_capacity(n),
+            disability_grade: Vec::with_capacity(n),
+            flags: Vec::with_capacity(n),
+            household: Vec::with_capacity(n),
+            income: Vec::with_capacity(n),
+            line: Vec::with_capacity(n),
+            household_key: Strings::with_capacity(n, hh_bytes),
+        }
+    }
+
+    /// The persons of several parts end to end, the columns copied in parallel.
+    fn concat(parts: Vec<Persons>) -> Persons {
+        fn cat<T: Copy + Send + Sync>(
+            parts: &[Persons],
+            f: impl Fn(&Persons) -> &Vec<T>,
+        ) -> Vec<T> {
+            let mut v = Vec::with_capacity(parts.iter().map(|p| f(p).len()).sum());
+            for p in parts {
+                v.extend_from_slice(f(p));
+            }
+            v
+        }
+        fn strings(parts: &[Persons], f: impl Fn(&Persons) -> &Strings) -> Strings {
+            let mut s = Strings::default();
+            for p in parts {
+                s.extend(f(p));
+            }
+            s
+        }
+        if parts.len() == 1 {
+            return parts.into_iter().next().unwrap_or_default();
+        }
+        let p = &parts[..];
+        let ((id, household_key), ((citizen, birth), (flags, income))) = rayon::join(
+            || {
+                rayon::join(
+                    || strings(p, |x| &x.id),
+                    || strings(p, |x| &x.household_key),
+                )
+            },
+            || {
+                rayon::join(
+                    || rayon::join(|| cat(p, |x| &x.citizen), || cat(p, |x| &x.birth)),
+                    || rayon::join(|| cat(p, |x| &x.flags), || cat(p, |x| &x.income)),
+                )
+            },
+        );
+        let ((sex, hukou_type), ((hukou_region, residence_region), (residence_since, line))) =
+            rayon::join(
+                || rayon::join(|| cat(p, |x| &x.sex), || cat(p, |x| &x.hukou_type)),
+                || {
+                    rayon::join(
+                        || {
+                            rayon::join(
+                                || cat(p, |x| &x.hukou_region),
+                                || cat(p, |x| &x.residence_region),
+                            )
+                        },
+                        || rayon::join(|| cat(p, |x| &x.residence_since), || cat(p, |x| &x.line)),
+                    )
+                },
+            );
+        Persons {
+            id,
+            citizen,
+            birth,
+            sex,
+            hukou_type,
+            hukou_region,
+            residence_region,
+            residence_since,
+            disability_category: cat(p, |x| &x.disability_category),
+            disability_grade: cat(p, |x| &x.disability_grade),
+            flags,
+            household: cat(p, |x| &x.household),
+            income,
+            line,
+            household_key,
+        }
     }
 
     fn select(&self, keep: &[bool]) -> Persons {
@@ -218,6 +300,12 @@ pub struct Registry {
     pub households: Households,
     /// `(hash of person id, index)` sorted, for [`Registry::find`].
     lookup: Vec<(u64, u32)>,
+    /// `dir[b]` is the first position in `lookup` whose hash has the top bits `b` (the hashes are uniform, so a
+    /// look-up scans about one entry instead of a binary search over millions).
+    dir: Vec<u32>,
+    dir_shift: u32,
+    /// Whether the person ids are in strictly ascending order (byte order).
+    ids_sorted: bool,
 }
 
 /// What to do with bad rows.
@@ -256,11 +344,62 @@ fn hash(s: &str) -> u64 {
 }
 
 impl Registry {
+    /// The index of a person by id, trying `hint` first (a file that lists persons in registry order finds each
+    /// one at the position after the previous one, without hashing).
+    ///
+    /// When the registry's ids are in ascending order (as a database export usually is) and `id` comes after the
+    /// hint, the search gallops forward from the hint: a recipients file sorted the same way is read with
+    /// look-ups near the previous one instead of random probes over the whole table.
+    pub fn find_near(&self, id: &str, hint: usize) -> Option<usize> {
+        let ids = &self.persons.id;
+        let n = ids.len();
+        if hint < n {
+            match ids.get(hint).cmp(id) {
+                std::cmp::Ordering::Equal => return Some(hint),
+                std::cmp::Ordering::Less if self.ids_sorted => {
+                    // Gallop: find a step past `id`, then search the last step.
+                    let (mut lo, mut step) = (hint, 1usize);
+                    let hi = loop {
+                        let at = lo + step;
+                        if at >= n {
+                            break n;
+                        }
+                        match ids.get(at).cmp(id) {
+                            std::cmp::Ordering::Equal => return Some(at),
+                            std::cmp::Ordering::Less => {
+                                lo = at;
+                                step *= 2;
+                            }
+                            std::cmp::Ordering::Greater => break at,
+                        }
+                    };
+                    let (mut a, mut b) = (lo + 1, hi);
+                    while a < b {
+                        let m = a + (b - a) / 2;
+                        match ids.get(m).cmp(id) {
+                            std::cmp::Ordering::Equal => return Some(m),
+                            std::cmp::Ordering::Less => a = m + 1,
+                            std::cmp::Ordering::Greater => b = m,
+                        }
+                    }
+                    return None;
+                }
+                _ => {}
+            }
+        }
+        self.find(id)
+    }
+
     /// The index of a person by id.
     pub fn find(&self, id: &str) -> Option<usize> {
         let h = hash(id);
-        let at = self.lookup.partition_point(|&(x, _)| x < h);
-        self.lookup[at..]
+        let b = (h >> self.dir_shift) as usize;
+        let (Some(&lo), Some(&hi)) = (self.dir.get(b), self.dir.get(b + 1)) else {
+            return None;
+        };
+        let bucket = self.lookup.get(lo as usize..hi as usize).unwrap_or(&[]);
+        let at = bucket.partition_point(|&(x, _)| x < h);
+        bucket[at..]
             .iter()
             .take_while(|&&(x, _)| x == h)
             .map(|&(_, i)| i as usize)
@@ -269,38 +408,58 @@ impl Registry {
 
     /// Builds a registry from persons (assigns households, the id lookup). Used by the reader, the YAML cases and
     /// the synthetic generator.
-    pub fn from_persons(mut persons: Persons) -> Registry {
+    pub fn from_persons(persons: Persons) -> Registry {
+        Registry::from_persons_sorted(persons, None)
+    }
+
+    /// As [`Registry::from_persons`], with the `(hash of person id, index)` pairs already sorted when the caller
+    /// has them (the reader sorts them to find duplicate ids).
+    fn from_persons_sorted(mut persons: Persons, by_id: Option<Vec<(u64, u32)>>) -> Registry {
         let n = persons.len();
-        // Households in order of first appearance.
-        let mut keyed: Vec<(u64, u32)> = (0..n)
-            .into_par_iter()
-            .map(|i| (hash(persons.household_key.get(i)), i as u32))
+        // Households in order of first appearance. Members are usually on consecutive rows: group runs of equal
+        // consecutive keys first, then runs with the same key (a household whose rows are apart).
+        let keys = &persons.household_key;
+        let run_starts: Vec<u32> = {
+            let mut v = Vec::with_capacity(n / 2 + 1);
+            for i in 0..n {
+                if i == 0 || keys.get(i) != keys.get(i - 1) {
+                    v.push(i as u32);
+                }
+            }
+            v
+        };
+        let mut keyed: Vec<(u64, u32)> = run_starts
+            .par_iter()
+            .enumerate()
+            .map(|(r, &i)| (hash(keys.get(i as usize)), r as u32))
             .collect();
         keyed.par_sort_unstable();
-        let mut first_of = vec![u32::MAX; n];
-        let mut i = 0;
-        while i < keyed.len() {
-            let mut j = i;
-            while j < keyed.len() && keyed[j].0 == keyed[i].0 {
-                j += 1;
-            }
+        // The first run of each run's household (by position: runs are in row order).
+        let mut first_run = vec![u32::MAX; run_starts.len()];
+        for g in keyed.chunk_by(|a, b| a.0 == b.0) {
             // Within one hash, group by the actual key (collisions are rare).
-            for a in i..j {
-                let pa = keyed[a].1 as usize;
-                if first_of[pa] != u32::MAX {
+            for (a, &(_, ra)) in g.iter().enumerate() {
+                if first_run[ra as usize] != u32::MAX {
                     continue;
                 }
-                first_of[pa] = pa as u32;
-                for &(_, pb) in &keyed[a + 1..j] {
-                    let pb = pb as usize;
-                    if first_of[pb] == u32::MAX
-                        && persons.household_key.get(pb) == persons.household_key.get(pa)
+                first_run[ra as usize] = ra;
+                let ka = keys.get(run_starts[ra as usize] as usize);
+                for &(_, rb) in &g[a + 1..] {
+                    if first_run[rb as usize] == u32::MAX
+                        && keys.get(run_starts[rb as usize] as usize) == ka
                     {
-                        first_of[pb] = pa as u32;
+                        first_run[rb as usize] = ra.min(rb);
                     }
                 }
             }
-            i = j;
+        }
+        drop(keyed);
+        // Every person's first member (the first row of the first run of its household).
+        let mut first_of = vec![0u32; n];
+        for (r, &start) in run_starts.iter().enumerate() {
+            let end = run_starts.get(r + 1).map_or(n, |&e| e as usize);
+            let f = run_starts[first_run[r] as usize];
+            first_of[start as usize..end].fill(f);
         }
         // Number households by their first member's position.
         let mut index_of_first = vec![u32::MAX; n];
@@ -331,15 +490,33 @@ impl Registry {
         }
         households.start = start;
         households.members = members;
-        let mut lookup: Vec<(u64, u32)> = (0..n)
+        let lookup = by_id.unwrap_or_else(|| {
+            let mut v: Vec<(u64, u32)> = (0..n)
+                .into_par_iter()
+                .map(|i| (hash(persons.id.get(i)), i as u32))
+                .collect();
+            v.par_sort_unstable();
+            v
+        });
+        let bits = (usize::BITS - n.leading_zeros()).clamp(1, 30);
+        let dir_shift = 64 - bits;
+        let mut dir = vec![0u32; (1usize << bits) + 1];
+        for &(h, _) in &lookup {
+            dir[(h >> dir_shift) as usize + 1] += 1;
+        }
+        for b in 1..dir.len() {
+            dir[b] += dir[b - 1];
+        }
+        let ids_sorted = (1..n)
             .into_par_iter()
-            .map(|i| (hash(persons.id.get(i)), i as u32))
-            .collect();
-        lookup.par_sort_unstable();
+            .all(|i| persons.id.get(i - 1) < persons.id.get(i));
         Registry {
             persons,
             households,
             lookup,
+            dir,
+            dir_shift,
+            ids_sorted,
         }
     }
 }
@@ -448,15 +625,16 @@ pub fn read_persons(file: &str, text: &str, regions: &RegionIndex, on_error: OnE
             .map(|(first_line, part)| parse_plain(part, cols, regions, first_line))
             .collect()
     };
-    let mut persons = Persons::default();
     let mut problems: Vec<RowProblem> = Vec::new();
     let mut bad_lines: Vec<u32> = Vec::new();
+    let mut parts = Vec::with_capacity(chunks.len());
     for c in chunks {
-        persons.extend(c.persons);
+        parts.push(c.persons);
         problems.extend(c.problems);
         bad_lines.extend(c.bad);
     }
-    cross_row(&persons, &mut problems, &mut bad_lines);
+    let mut persons = Persons::concat(parts);
+    let mut by_id = Some(cross_row(&persons, &mut problems, &mut bad_lines));
     problems.sort_by_key(|p| (p.0, p.1));
     loaded.problems = problems
         .iter()
@@ -494,10 +672,11 @@ pub fn read_persons(file: &str, text: &str, regions: &RegionIndex, on_error: OnE
                 let bad: rustc_hash::FxHashSet<u32> = bad_lines.iter().copied().collect();
                 let keep: Vec<bool> = persons.line.iter().map(|l| !bad.contains(l)).collect();
                 persons = persons.select(&keep);
+                by_id = None;
             }
         }
     }
-    loaded.registry = Registry::from_persons(persons);
+    loaded.registry = Registry::from_persons_sorted(persons, by_id);
     loaded
 }
 
@@ -526,7 +705,7 @@ fn line_texts(body: &str, first: u32, lines: &[u32]) -> Vec<String> {
 }
 
 /// Splits the body into about 4 × threads pieces at line ends, each with the line number of its first line.
-fn split_chunks(body: &str) -> Vec<(u32, &str)> {
+pub(crate) fn split_chunks(body: &str) -> Vec<(u32, &str)> {
     let n = (rayon::current_num_threads() * 4).max(1);
     let target = (body.len() / n).max(1 << 16);
     let mut parts = Vec::new();
@@ -562,23 +741,69 @@ fn split_fields(line: &str) -> Vec<&str> {
 }
 
 fn parse_plain(part: &str, cols: Cols, regions: &RegionIndex, first_line: u32) -> Chunk {
+    // Size the columns from the first line so that they do not grow (and copy) while parsing.
+    let rows = part.bytes().filter(|&b| b == b'\n').count() + 1;
+    let first = part.split('\n').next().unwrap_or("");
+    let cell = |k: usize| {
+        first
+            .split(',')
+            .nth(cols.at[k])
+            .map_or(16, |c| c.trim().len() + 2)
+    };
     let mut chunk = Chunk {
-        persons: Persons::default(),
+        persons: Persons::with_capacity(rows, rows * cell(0), rows * cell(7)),
         problems: Vec::new(),
         bad: Vec::new(),
     };
-    let mut fields: Vec<&str> = Vec::with_capacity(cols.width);
-    for (i, raw) in part.split('\n').enumerate() {
-        let line = first_line + i as u32;
-        let raw = raw.trim_end_matches('\r');
-        if raw.is_empty() {
-            continue;
-        }
-        fields.clear();
-        fields.extend(raw.split(','));
-        row(&fields, line, cols, regions, &mut chunk);
-    }
+    for_each_row(part, first_line, cols.width, |fields, line| {
+        row(fields, line, cols, regions, &mut chunk);
+    });
     chunk
+}
+
+/// Calls `f` with the cells and the line number of every non-empty row of an unquoted CSV part, in one pass over
+/// the bytes: cells end at commas, rows at line feeds (both ASCII, so every cut is on a character boundary; a
+/// carriage return before the line feed is dropped).
+pub(crate) fn for_each_row<'t>(
+    part: &'t str,
+    first_line: u32,
+    width: usize,
+    mut f: impl FnMut(&[&'t str], u32),
+) {
+    let mut fields: Vec<&str> = Vec::with_capacity(width);
+    let bytes = part.as_bytes();
+    let (mut line, mut row_start, mut cell_start) = (first_line, 0usize, 0usize);
+    for i in 0..=bytes.len() {
+        let b = bytes.get(i).copied().unwrap_or(b'\n');
+        if b == b',' {
+            fields.push(part.get(cell_start..i).unwrap_or(""));
+            cell_start = i + 1;
+        } else if b == b'\n' {
+            let end = if i > row_start && bytes.get(i - 1) == Some(&b'\r') {
+                i - 1
+            } else {
+                i
+            };
+            if end > row_start {
+                fields.push(part.get(cell_start..end.max(cell_start)).unwrap_or(""));
+                f(&fields, line);
+            }
+            fields.clear();
+            line += 1;
+            row_start = i + 1;
+            cell_start = i + 1;
+        }
+    }
+}
+
+/// A cell without surrounding white space (checked cheaply: most cells have none).
+pub(crate) fn trimmed(s: &str) -> &str {
+    let plain = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii_graphic());
+    if plain(s.as_bytes().first()) && plain(s.as_bytes().last()) {
+        s
+    } else {
+        s.trim()
+    }
 }
 
 fn parse_quoted(body: &str, cols: Cols, regions: &RegionIndex, first_line: u32) -> Chunk {
@@ -637,7 +862,10 @@ fn row(f: &[&str], line: u32, cols: Cols, regions: &RegionIndex, chunk: &mut Chu
     }
     let get = |k: usize| -> &str {
         let i = cols.at[k];
-        if i == NONE { "" } else { f[i].trim() }
+        if i == NONE {
+            return "";
+        }
+        trimmed(f[i])
     };
     let col = |k: usize| cols.at[k];
     let id = get(0);
@@ -835,7 +1063,8 @@ fn row(f: &[&str], line: u32, cols: Cols, regions: &RegionIndex, chunk: &mut Chu
 }
 
 /// Duplicate person ids; one citizen id on two rows (in two households, or twice in one).
-fn cross_row(p: &Persons, problems: &mut Vec<RowProblem>, bad: &mut Vec<u32>) {
+/// Cross-row checks; returns the `(hash of person id, index)` pairs sorted (the registry's look-up table).
+fn cross_row(p: &Persons, problems: &mut Vec<RowProblem>, bad: &mut Vec<u32>) -> Vec<(u64, u32)> {
     let n = p.len();
     let mut by_id: Vec<(u64, u32)> = (0..n)
         .into_par_iter()
@@ -864,12 +1093,33 @@ fn cross_row(p: &Persons, problems: &mut Vec<RowProblem>, bad: &mut Vec<u32>) {
             }
         }
     }
-    let mut by_citizen: Vec<([u8; 18], u32)> = (0..n).map(|i| (p.citizen[i], i as u32)).collect();
+    // Sorted by (hash of the id, position): equal ids are adjacent, in file order, behind equal hashes.
+    let mut by_citizen: Vec<(u64, u32)> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let mut h = FxHasher::default();
+            h.write(&p.citizen[i]);
+            (h.finish(), i as u32)
+        })
+        .collect();
     by_citizen.par_sort_unstable();
+    // Within a run of equal hashes, group equal ids (collisions of different ids are rare).
+    let mut k = 0;
+    while k < by_citizen.len() {
+        let mut end = k + 1;
+        while end < by_citizen.len() && by_citizen[end].0 == by_citizen[k].0 {
+            end += 1;
+        }
+        if end > k + 1 {
+            by_citizen[k..end].sort_by_key(|&(_, i)| (p.citizen[i as usize], i));
+        }
+        k = end;
+    }
+    let same = |a: &(u64, u32), b: &(u64, u32)| p.citizen[a.1 as usize] == p.citizen[b.1 as usize];
     let mut i = 0;
     while i < by_citizen.len() {
         let mut j = i + 1;
-        while j < by_citizen.len() && by_citizen[j].0 == by_citizen[i].0 {
+        while j < by_citizen.len() && same(&by_citizen[j], &by_citizen[i]) {
             j += 1;
         }
         if j > i + 1 {
@@ -904,6 +1154,7 @@ fn cross_row(p: &Persons, problems: &mut Vec<RowProblem>, bad: &mut Vec<u32>) {
         }
         i = j;
     }
+    by_id
 }
 
 /// Runs of equal hashes.

@@ -10,10 +10,9 @@ use std::io::Write;
 
 use minsheng_core::diag::{Diagnostic, Severity};
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use crate::catalogue::{Catalogue, Item, Unit};
-use crate::citizen;
 use crate::date;
 use crate::expr::{Checked, Ctx, Kind, Node, Program, Val, params_of};
 use crate::regions::RegionIndex;
@@ -70,20 +69,17 @@ pub struct Recipients {
 }
 
 /// Reads a recipients file against a registry and a catalogue. Unknown items and persons are errors with line
-/// and column; a person listed twice for one item is an error.
+/// and column; a person listed twice for one item is an error (at the later line, naming the earlier one). A file
+/// without double quotes is parsed in parallel chunks; one with quotes by the `csv` crate.
 pub fn read_recipients(
     file: &str,
     text: &str,
     catalogue: &Catalogue,
     registry: &Registry,
 ) -> Result<Recipients, Vec<Diagnostic>> {
-    let mut out = Recipients {
-        by_item: vec![Vec::new(); catalogue.items.len()],
-        rows: 0,
-    };
-    let mut problems = Vec::new();
     let diag = |line, column, code, message| error(file, line, column, code, message);
-    let (mut rdr, header) = open_csv(file, text)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let (_, header) = open_csv(file, text)?;
     let (Some(ic), Some(pc)) = (
         header.iter().position(|h| h == "item"),
         header.iter().position(|h| h == "person_id"),
@@ -98,70 +94,155 @@ pub fn read_recipients(
             ),
         )]);
     };
-    let index: FxHashMap<&str, usize> = catalogue
+    let index: FxHashMap<&str, u32> = catalogue
         .items
         .iter()
         .enumerate()
-        .map(|(i, it)| (it.id.as_str(), i))
+        .map(|(i, it)| (it.id.as_str(), i as u32))
         .collect();
-    let mut seen: FxHashSet<(usize, u32)> = FxHashSet::default();
-    for (k, rec) in rdr.records().enumerate() {
-        let line = k + 2;
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                problems.push(diag(
-                    line,
-                    0,
-                    "malformed-csv",
-                    format!("malformed CSV: {e}"),
-                ));
-                continue;
-            }
-        };
-        let (Some(item), Some(pid)) = (rec.get(ic), rec.get(pc)) else {
-            problems.push(diag(
-                line,
-                0,
-                "row-width",
-                format!("{} cells, the header has {}", rec.len(), header.len()),
-            ));
-            continue;
-        };
-        let (item, pid) = (item.trim(), pid.trim());
-        let Some(&i) = index.get(item) else {
+    // One listing: (item, person, line).
+    let check = |line: usize,
+                 item: &str,
+                 pid: &str,
+                 out: &mut Vec<(u32, u32, u32)>,
+                 problems: &mut Vec<Diagnostic>| {
+        let hint = out.last().map_or(0, |l| l.1 as usize + 1);
+        let (item, pid) = (
+            crate::registry::trimmed(item),
+            crate::registry::trimmed(pid),
+        );
+        // Rows of one item are usually together: try the previous row's item before the map.
+        let last = out.last().map(|l| l.0);
+        let same = last.filter(|&l| {
+            catalogue
+                .items
+                .get(l as usize)
+                .is_some_and(|it| it.id == item)
+        });
+        let Some(i) = same.or_else(|| index.get(item).copied()) else {
             problems.push(diag(
                 line,
                 ic + 1,
                 "unknown-item",
                 format!("item {item:?} is not in catalogue {}", catalogue.id),
             ));
-            continue;
+            return;
         };
-        let Some(p) = registry.find(pid) else {
+        let Some(p) = registry.find_near(pid, hint) else {
             problems.push(diag(
                 line,
                 pc + 1,
                 "unknown-person",
                 format!("person_id {pid:?} is not in the registry"),
             ));
-            continue;
+            return;
         };
-        if !seen.insert((i, p as u32)) {
-            problems.push(diag(
-                line,
-                pc + 1,
-                "duplicate-recipient",
-                format!("person {pid:?} is listed twice for item {item:?}"),
-            ));
-            continue;
+        out.push((i, p as u32, line as u32));
+    };
+    let width_problem = |line: usize, cells: usize| {
+        diag(
+            line,
+            0,
+            "row-width",
+            format!("{cells} cells, the header has {}", header.len()),
+        )
+    };
+    let (listed, mut problems): (Vec<(u32, u32, u32)>, Vec<Diagnostic>) = if text.contains('"') {
+        let (mut rdr, _) = open_csv(file, text)?;
+        let (mut listed, mut problems) = (Vec::new(), Vec::new());
+        for (k, rec) in rdr.records().enumerate() {
+            let line = k + 2;
+            match rec {
+                Ok(rec) => match (rec.get(ic), rec.get(pc)) {
+                    (Some(item), Some(pid)) => check(line, item, pid, &mut listed, &mut problems),
+                    _ => problems.push(width_problem(line, rec.len())),
+                },
+                Err(e) => problems.push(diag(
+                    line,
+                    0,
+                    "malformed-csv",
+                    format!("malformed CSV: {e}"),
+                )),
+            }
         }
-        out.by_item[i].push(p as u32);
-        out.rows += 1;
+        (listed, problems)
+    } else {
+        let body = text
+            .find('\n')
+            .and_then(|e| text.get(e + 1..))
+            .unwrap_or("");
+        let parts: Vec<(Vec<(u32, u32, u32)>, Vec<Diagnostic>)> =
+            crate::registry::split_chunks(body)
+                .into_par_iter()
+                .map(|(first, part)| {
+                    let (mut listed, mut problems) = (Vec::new(), Vec::new());
+                    crate::registry::for_each_row(part, first, header.len(), |cells, line| {
+                        let line = line as usize;
+                        match (cells.get(ic), cells.get(pc)) {
+                            (Some(item), Some(pid)) => {
+                                check(line, item, pid, &mut listed, &mut problems)
+                            }
+                            _ => problems.push(width_problem(line, cells.len())),
+                        }
+                    });
+                    (listed, problems)
+                })
+                .collect();
+        let mut listed = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
+        let mut problems = Vec::new();
+        for (l, p) in parts {
+            listed.extend(l);
+            problems.extend(p);
+        }
+        (listed, problems)
+    };
+    // Group by item (counting sort, file order kept), then find persons listed twice for one item.
+    let n_items = catalogue.items.len();
+    let mut counts = vec![0usize; n_items];
+    for &(i, _, _) in &listed {
+        counts[i as usize] += 1;
+    }
+    let mut groups: Vec<Vec<(u32, u32)>> = counts.iter().map(|&c| Vec::with_capacity(c)).collect();
+    for &(i, p, line) in &listed {
+        groups[i as usize].push((p, line));
+    }
+    drop(listed);
+    let rows = groups.iter().map(Vec::len).sum();
+    let checked: Vec<(Vec<u32>, Vec<Diagnostic>)> = groups
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, mut g)| {
+            g.sort_unstable();
+            let mut dups = Vec::new();
+            for w in g.windows(2) {
+                if w[0].0 == w[1].0 {
+                    let item = catalogue.items.get(i).map_or("", |it| it.id.as_str());
+                    dups.push(diag(
+                        w[1].1 as usize,
+                        pc + 1,
+                        "duplicate-recipient",
+                        format!(
+                            "person {:?} is listed twice for item {item:?} (also on line {})",
+                            registry.persons.id.get(w[1].0 as usize),
+                            w[0].1
+                        ),
+                    ));
+                }
+            }
+            let mut persons: Vec<u32> = g.into_iter().map(|(p, _)| p).collect();
+            persons.dedup();
+            (persons, dups)
+        })
+        .collect();
+    let mut by_item = Vec::with_capacity(n_items);
+    for (persons, dups) in checked {
+        by_item.push(persons);
+        problems.extend(dups);
     }
     if problems.is_empty() {
-        Ok(out)
+        Ok(Recipients { by_item, rows })
     } else {
+        problems.sort_by_key(|d| (d.line, d.column));
         Err(problems)
     }
 }
@@ -291,6 +372,8 @@ pub struct ItemOutcome {
     pub missing_params: Vec<String>,
     /// Per unit of `entitled`, the amount (元/月) when the item has one.
     pub amounts: Vec<f64>,
+    /// Per unit of `wrong`, the conditions of the rule that fail (`; `-separated).
+    pub wrong_reasons: Vec<String>,
 }
 
 /// Coverage of one item in one region.
@@ -316,14 +399,6 @@ pub struct Outcome {
     pub coverage: Vec<Coverage>,
 }
 
-/// The unit index (person or household) of each person for an item.
-fn unit_of(item: &Item, reg: &Registry, p: u32) -> u32 {
-    match item.unit {
-        Unit::Person => p,
-        Unit::Household => reg.persons.household[p as usize],
-    }
-}
-
 /// The residence region of a unit (a household's is its first member's).
 pub fn unit_region(item: &Item, reg: &Registry, u: u32) -> u32 {
     match item.unit {
@@ -332,6 +407,44 @@ pub fn unit_region(item: &Item, reg: &Registry, u: u32) -> u32 {
             let m = reg.households.members(u as usize);
             m.first()
                 .map_or(0, |&p| reg.persons.residence_region[p as usize])
+        }
+    }
+}
+
+/// The residence region of every household (its first member's), computed once per run.
+fn household_regions(reg: &Registry) -> Vec<u32> {
+    (0..reg.households.len())
+        .into_par_iter()
+        .map(|h| {
+            reg.households
+                .members(h)
+                .first()
+                .map_or(0, |&p| reg.persons.residence_region[p as usize])
+        })
+        .collect()
+}
+
+/// What a run computes once and every item reads.
+struct Shared<'c, 'a> {
+    ctx: &'c Ctx<'a>,
+    /// Residence region of each household.
+    hh_region: Vec<u32>,
+    /// Regions where at least one person of the registry lives.
+    present: Vec<bool>,
+}
+
+impl Shared<'_, '_> {
+    fn region_of(&self, item: &Item, u: u32) -> u32 {
+        match item.unit {
+            Unit::Person => self.ctx.reg.persons.residence_region[u as usize],
+            Unit::Household => self.hh_region[u as usize],
+        }
+    }
+
+    fn units(&self, item: &Item) -> usize {
+        match item.unit {
+            Unit::Person => self.ctx.reg.persons.len(),
+            Unit::Household => self.ctx.reg.households.len(),
         }
     }
 }
@@ -347,18 +460,29 @@ pub fn run(
 ) -> Outcome {
     let params = catalogue.resolve_params(at, regions);
     let ctx = Ctx::new(reg, regions, at, catalogue.region, params);
+    let mut present = vec![false; regions.len()];
+    for &r in &reg.persons.residence_region {
+        if let Some(x) = present.get_mut(r as usize) {
+            *x = true;
+        }
+    }
+    let shared = Shared {
+        ctx: &ctx,
+        hh_region: household_regions(reg),
+        present,
+    };
     let n_items = catalogue.items.len();
     let mut items = Vec::with_capacity(n_items);
     for (k, item) in catalogue.items.iter().enumerate() {
         progress(k, n_items);
         items.push(evaluate_item(
-            &ctx,
+            &shared,
             item,
             recipients.by_item.get(k).map_or(&[][..], Vec::as_slice),
         ));
     }
     progress(n_items, n_items);
-    let coverage = coverage(catalogue, reg, regions, &items);
+    let coverage = coverage(catalogue, &shared, &items);
     Outcome {
         at,
         items,
@@ -366,97 +490,164 @@ pub fn run(
     }
 }
 
-fn evaluate_item(ctx: &Ctx<'_>, item: &Item, listed: &[u32]) -> ItemOutcome {
-    let reg = ctx.reg;
-    let n = reg.persons.len();
-    let entitled_person = Program::new(ctx, &item.rule).bools();
-    // Undetermined: a parameter the rule (or amount) reads has no value for the person's region.
-    let mut used = params_of(&item.rule.root);
-    if let Some(a) = &item.amount {
-        used.extend(params_of(&a.root));
-    }
-    used.sort_unstable();
-    used.dedup();
-    let missing_region: Vec<bool> = (0..ctx.regions.len())
-        .map(|r| used.iter().any(|&p| ctx.params[p][r].is_none()))
-        .collect();
-    let undetermined_person: Vec<bool> = reg
-        .persons
-        .residence_region
-        .par_iter()
-        .map(|&r| missing_region[r as usize])
-        .collect();
-    let missing_params: Vec<String> = used
-        .iter()
-        .filter(|&&p| {
-            reg.persons
-                .residence_region
-                .iter()
-                .any(|&r| ctx.params[p][r as usize].is_none())
-        })
-        .map(|&p| p.to_string())
-        .collect();
-    // Units: a household is entitled when a member is, undetermined when a member is.
-    let n_units = match item.unit {
-        Unit::Person => n,
-        Unit::Household => reg.households.len(),
-    };
-    let mut entitled = vec![false; n_units];
-    let mut undetermined = vec![false; n_units];
-    for p in 0..n {
-        let u = unit_of(item, reg, p as u32) as usize;
-        if undetermined_person[p] {
-            undetermined[u] = true;
-        } else if entitled_person[p] {
-            entitled[u] = true;
-        }
-    }
-    for u in 0..n_units {
-        if undetermined[u] {
-            entitled[u] = false;
-        }
-    }
-    let mut receiving = vec![false; n_units];
-    for &p in listed {
-        receiving[unit_of(item, reg, p) as usize] = true;
-    }
-    let idx = |v: &[bool]| -> Vec<u32> {
-        v.iter()
-            .enumerate()
-            .filter(|(_, b)| **b)
-            .map(|(i, _)| i as u32)
+/// Per person: whether the rule cannot be decided because a parameter it reads has no value for the person's
+/// residence region at the date (`None`: nobody).
+///
+/// Three-valued (Kleene) logic at the top level of the rule: a rule `a and b and c` is false for a person as soon
+/// as one condition that reads no missing parameter is false, whatever the missing parameter would say; it is
+/// undetermined only when every such condition holds and some condition reads a parameter without value for the
+/// person's region. Inside one condition a missing parameter makes the whole condition unknown.
+fn undetermined_persons(sh: &Shared<'_, '_>, item: &Item, used: &[usize]) -> Option<Vec<bool>> {
+    let ctx = sh.ctx;
+    let p = &ctx.reg.persons;
+    let missing = |params: &[usize]| -> Vec<bool> {
+        (0..ctx.regions.len())
+            .map(|r| params.iter().any(|&k| ctx.params[k][r].is_none()))
             .collect()
     };
-    let missed: Vec<bool> = (0..n_units).map(|u| entitled[u] && !receiving[u]).collect();
-    let wrong: Vec<bool> = (0..n_units)
-        .map(|u| receiving[u] && !entitled[u] && !undetermined[u])
+    let missing_any = missing(used);
+    if !missing_any
+        .iter()
+        .zip(&sh.present)
+        .any(|(m, present)| *m && *present)
+    {
+        return None;
+    }
+    let mut undetermined: Vec<bool> = p
+        .residence_region
+        .par_iter()
+        .map(|&r| missing_any[r as usize])
         .collect();
-    let entitled_units = idx(&entitled);
+    for c in conjuncts(&item.rule.root) {
+        let miss = missing(&params_of(c));
+        let part = Checked {
+            root: c.clone(),
+            slots: item.rule.slots,
+        };
+        let value = Program::new(ctx, &part).bools();
+        undetermined
+            .par_iter_mut()
+            .zip(value.par_iter().zip(p.residence_region.par_iter()))
+            .for_each(|(u, (&v, &r))| {
+                if !v && !miss[r as usize] {
+                    *u = false;
+                }
+            });
+    }
+    Some(undetermined)
+}
+
+fn evaluate_item(sh: &Shared<'_, '_>, item: &Item, listed: &[u32]) -> ItemOutcome {
+    let ctx = sh.ctx;
+    let reg = ctx.reg;
+    let entitled_person = Program::new(ctx, &item.rule).bools();
+    // Only the rule's parameters decide; an amount whose parameter has no value is left empty.
+    let used = params_of(&item.rule.root);
+    let undetermined_person = undetermined_persons(sh, item, &used);
+    let missing_params: Vec<String> = used
+        .iter()
+        .filter(|&&k| {
+            ctx.params[k]
+                .iter()
+                .zip(&sh.present)
+                .any(|(v, present)| v.is_none() && *present)
+        })
+        .map(|&k| k.to_string())
+        .collect();
+    let mut receiving = vec![false; sh.units(item)];
+    for &p in listed {
+        let u = match item.unit {
+            Unit::Person => p,
+            Unit::Household => reg.persons.household[p as usize],
+        };
+        if let Some(r) = receiving.get_mut(u as usize) {
+            *r = true;
+        }
+    }
+    // A unit is entitled when it (or, for a household, any member) is entitled for certain; otherwise it is
+    // undetermined when it (or any member) is undetermined. One parallel pass gives the five lists.
+    let undetermined_of = |p: usize| undetermined_person.as_ref().is_some_and(|u| u[p]);
+    let decide = |u: usize| -> (bool, bool) {
+        match item.unit {
+            Unit::Person => {
+                let und = undetermined_of(u);
+                (entitled_person[u] && !und, und)
+            }
+            Unit::Household => {
+                let m = reg.households.members(u);
+                let e = m
+                    .iter()
+                    .any(|&p| entitled_person[p as usize] && !undetermined_of(p as usize));
+                (e, !e && m.iter().any(|&p| undetermined_of(p as usize)))
+            }
+        }
+    };
+    const STEP: usize = 1 << 16;
+    let parts: Vec<[Vec<u32>; 5]> = receiving
+        .par_chunks(STEP)
+        .enumerate()
+        .map(|(c, chunk)| {
+            let mut out: [Vec<u32>; 5] = Default::default();
+            for (i, &rec) in chunk.iter().enumerate() {
+                let u = c * STEP + i;
+                let (e, und) = decide(u);
+                let u32_ = u as u32;
+                if e {
+                    out[0].push(u32_);
+                    if !rec {
+                        out[2].push(u32_);
+                    }
+                } else if rec && !und {
+                    out[3].push(u32_);
+                }
+                if rec {
+                    out[1].push(u32_);
+                }
+                if und {
+                    out[4].push(u32_);
+                }
+            }
+            out
+        })
+        .collect();
+    let gather = |k: usize| -> Vec<u32> {
+        let mut v = Vec::with_capacity(parts.iter().map(|p| p[k].len()).sum());
+        for p in &parts {
+            v.extend_from_slice(&p[k]);
+        }
+        v
+    };
+    let (entitled_units, receiving, missed, wrong, undetermined) =
+        (gather(0), gather(1), gather(2), gather(3), gather(4));
+    drop(parts);
+
     let amounts = match &item.amount {
         Some(a) => {
             let per_person = Program::new(ctx, a).numbers();
             let first = first_person_of(item, reg, &entitled_units);
-            first.iter().map(|&p| per_person[p as usize]).collect()
+            first.par_iter().map(|&p| per_person[p as usize]).collect()
         }
         None => Vec::new(),
     };
+    let wrong_reasons = failing(ctx, item, &first_person_of(item, reg, &wrong));
     ItemOutcome {
         entitled: entitled_units,
-        receiving: idx(&receiving),
-        missed: idx(&missed),
-        wrong: idx(&wrong),
-        undetermined: idx(&undetermined),
+        receiving,
+        missed,
+        wrong,
+        undetermined,
         missing_params,
         amounts,
+        wrong_reasons,
     }
 }
 
-/// The person that stands for each unit (itself, or the household's first entitled member).
+/// The person that stands for each unit (itself, or the household's first member).
 fn first_person_of(item: &Item, reg: &Registry, units: &[u32]) -> Vec<u32> {
     match item.unit {
         Unit::Person => units.to_vec(),
         Unit::Household => units
-            .iter()
+            .par_iter()
             .map(|&h| {
                 reg.households
                     .members(h as usize)
@@ -468,55 +659,92 @@ fn first_person_of(item: &Item, reg: &Registry, units: &[u32]) -> Vec<u32> {
     }
 }
 
-fn coverage(
-    catalogue: &Catalogue,
-    reg: &Registry,
-    regions: &RegionIndex,
-    items: &[ItemOutcome],
-) -> Vec<Coverage> {
-    let mut out = Vec::new();
-    for (item, o) in catalogue.items.iter().zip(items) {
-        // [entitled, served, missed, wrong, undetermined] per region, the unit's region and all above.
-        let mut acc: FxHashMap<u32, [u64; 5]> = FxHashMap::default();
-        let receiving: FxHashSet<u32> = o.receiving.iter().copied().collect();
-        let mut add = |u: u32, k: usize| {
-            for r in regions.chain(unit_region(item, reg, u)) {
-                acc.entry(r).or_default()[k] += 1;
+/// The number of values two ascending lists share.
+fn common(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
             }
-        };
-        for &u in &o.entitled {
-            add(u, 0);
-            if receiving.contains(&u) {
-                add(u, 1);
-            }
-        }
-        for &u in &o.missed {
-            add(u, 2);
-        }
-        for &u in &o.wrong {
-            add(u, 3);
-        }
-        for &u in &o.undetermined {
-            add(u, 4);
-        }
-        let mut rows: Vec<(u32, [u64; 5])> = acc.into_iter().collect();
-        rows.sort_by_key(|(r, _)| regions.code(*r));
-        for (r, c) in rows {
-            out.push(Coverage {
-                item: item.id.clone(),
-                region: regions.code(r),
-                region_name: regions.name(r).to_string(),
-                level: regions.level(r).map_or("", |l| l.as_str()).to_string(),
-                entitled: c[0],
-                served: c[1],
-                missed: c[2],
-                wrong: c[3],
-                undetermined: c[4],
-                coverage_pct: (c[0] > 0).then(|| c[1] as f64 / c[0] as f64 * 100.0),
-            });
         }
     }
     out
+}
+
+/// Sums per region index: each unit counts in its residence region, then every region's counts are added to all
+/// regions above it.
+fn per_region<const K: usize>(
+    regions: &RegionIndex,
+    lists: [&[u32]; K],
+    region_of: impl Fn(u32) -> u32 + Sync,
+) -> Vec<[u64; K]> {
+    let mut acc = vec![[0u64; K]; regions.len()];
+    for (k, list) in lists.iter().enumerate() {
+        for &u in *list {
+            if let Some(a) = acc.get_mut(region_of(u) as usize) {
+                a[k] += 1;
+            }
+        }
+    }
+    let own = acc.clone();
+    for (r, c) in own.iter().enumerate() {
+        if c.iter().all(|&x| x == 0) {
+            continue;
+        }
+        for up in regions.chain(r as u32).skip(1) {
+            if let Some(a) = acc.get_mut(up as usize) {
+                for k in 0..K {
+                    a[k] += c[k];
+                }
+            }
+        }
+    }
+    acc
+}
+
+fn coverage(catalogue: &Catalogue, sh: &Shared<'_, '_>, items: &[ItemOutcome]) -> Vec<Coverage> {
+    let regions = sh.ctx.regions;
+    let per_item: Vec<Vec<Coverage>> = catalogue
+        .items
+        .par_iter()
+        .zip(items)
+        .map(|(item, o)| {
+            let served = common(&o.entitled, &o.receiving);
+            // [entitled, served, missed, wrong, undetermined] per region, the unit's region and all above.
+            let acc = per_region(
+                regions,
+                [&o.entitled, &served, &o.missed, &o.wrong, &o.undetermined],
+                |u| sh.region_of(item, u),
+            );
+            let mut rows: Vec<(u32, [u64; 5])> = acc
+                .into_iter()
+                .enumerate()
+                .filter(|(_, c)| c.iter().any(|&x| x > 0))
+                .map(|(r, c)| (r as u32, c))
+                .collect();
+            rows.sort_by_key(|(r, _)| regions.code(*r));
+            rows.into_iter()
+                .map(|(r, c)| Coverage {
+                    item: item.id.clone(),
+                    region: regions.code(r),
+                    region_name: regions.name(r).to_string(),
+                    level: regions.level(r).map_or("", |l| l.as_str()).to_string(),
+                    entitled: c[0],
+                    served: c[1],
+                    missed: c[2],
+                    wrong: c[3],
+                    undetermined: c[4],
+                    coverage_pct: (c[0] > 0).then(|| c[1] as f64 / c[0] as f64 * 100.0),
+                })
+                .collect()
+        })
+        .collect();
+    per_item.concat()
 }
 
 /// The observations for the monitoring engine: for each item linked to a plan indicator, its `eligible` and
@@ -528,29 +756,37 @@ pub fn observations(
     outcome: &Outcome,
 ) -> String {
     let year = date::civil_from_days(outcome.at).0;
+    let hh_region = household_regions(reg);
     let mut s = String::from("indicator,region,year,value,source\n");
     for (item, o) in catalogue.items.iter().zip(&outcome.items) {
         let Some(link) = &item.indicator else {
             continue;
         };
-        let receiving: FxHashSet<u32> = o.receiving.iter().copied().collect();
-        let mut per: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
+        let region_of = |u: u32| match item.unit {
+            Unit::Person => reg.persons.residence_region[u as usize],
+            Unit::Household => hh_region[u as usize],
+        };
         // Every region where the registry has units of this item counts, entitled or not.
-        for u in 0..match item.unit {
-            Unit::Person => reg.persons.len(),
-            Unit::Household => reg.households.len(),
-        } as u32
-        {
-            per.entry(regions.code(unit_region(item, reg, u)))
-                .or_default();
+        let mut units = vec![false; regions.len()];
+        match item.unit {
+            Unit::Person => reg.persons.residence_region.iter(),
+            Unit::Household => hh_region.iter(),
         }
+        .for_each(|&r| {
+            if let Some(x) = units.get_mut(r as usize) {
+                *x = true;
+            }
+        });
+        let served = common(&o.entitled, &o.receiving);
+        let mut count = vec![(0u64, 0u64); regions.len()];
         for &u in &o.entitled {
-            let e = per
-                .entry(regions.code(unit_region(item, reg, u)))
-                .or_default();
-            e.0 += 1;
-            if receiving.contains(&u) {
-                e.1 += 1;
+            if let Some(c) = count.get_mut(region_of(u) as usize) {
+                c.0 += 1;
+            }
+        }
+        for &u in &served {
+            if let Some(c) = count.get_mut(region_of(u) as usize) {
+                c.1 += 1;
             }
         }
         let src = format!(
@@ -559,7 +795,12 @@ pub fn observations(
             item.id,
             date::format(outcome.at)
         );
-        for (region, (e, served)) in per {
+        let mut rows: Vec<(String, (u64, u64))> = (0..regions.len())
+            .filter(|&r| units[r])
+            .map(|r| (regions.code(r as u32), count[r]))
+            .collect();
+        rows.sort();
+        for (region, (e, served)) in rows {
             s.push_str(&format!("{},{region},{year},{e},{src}\n", link.eligible));
             s.push_str(&format!("{},{region},{year},{served},{src}\n", link.served));
         }
@@ -572,14 +813,6 @@ pub fn observations(
 pub enum Ids {
     Masked,
     Revealed,
-}
-
-fn cid(reg: &Registry, p: u32, ids: Ids) -> String {
-    let c = &reg.persons.citizen[p as usize];
-    match ids {
-        Ids::Masked => citizen::mask(c),
-        Ids::Revealed => String::from_utf8_lossy(c).into_owned(),
-    }
 }
 
 /// The rule's top-level conditions (`a and b and c` → a, b, c).
@@ -605,12 +838,12 @@ fn failing(ctx: &Ctx<'_>, item: &Item, persons: &[u32]) -> Vec<String> {
         .collect();
     let programs: Vec<Program<'_, '_>> = parts.iter().map(|c| Program::new(ctx, c)).collect();
     persons
-        .iter()
+        .par_iter()
         .map(|&p| {
             parts
                 .iter()
                 .zip(&programs)
-                .filter(|(_, prog)| matches!(prog.trace(p as usize).0, Val::Bool(ref v) if v.first() == Some(&false)))
+                .filter(|(_, prog)| matches!(prog.value_at(p as usize), Val::Bool(ref v) if v.first() == Some(&false)))
                 .map(|(c, _)| item.rule_text.get(c.root.span.start..c.root.span.end).unwrap_or("").to_string())
                 .collect::<Vec<_>>()
                 .join("; ")
@@ -626,8 +859,20 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+/// Appends a CSV cell (quoted when it holds a comma, a quote or a line break).
+fn push_field(out: &mut String, s: &str) {
+    if s.contains([',', '"', '\n']) {
+        out.push('"');
+        out.push_str(&s.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(s);
+    }
+}
+
 /// Writes the run's files into `dir`: `entitled.csv`, `missed.csv` (漏保), `wrong.csv` (错保), `undetermined.csv`,
-/// `coverage.csv`, `observations.csv`. Returns the paths written.
+/// `coverage.csv`, `observations.csv`. Returns the paths written. Rows are formatted in parallel blocks and
+/// written in order.
 pub fn write(
     dir: &std::path::Path,
     catalogue: &Catalogue,
@@ -637,8 +882,9 @@ pub fn write(
     ids: Ids,
 ) -> std::io::Result<Vec<std::path::PathBuf>> {
     std::fs::create_dir_all(dir)?;
+    let hh_region = household_regions(reg);
     let params = catalogue.resolve_params(outcome.at, regions);
-    let ctx = Ctx::new(reg, regions, outcome.at, catalogue.region, params);
+    let codes: Vec<String> = (0..regions.len() as u32).map(|r| regions.code(r)).collect();
     let mut written = Vec::new();
     let person_of = |item: &Item, u: u32| -> u32 {
         match item.unit {
@@ -652,72 +898,132 @@ pub fn write(
         }
     };
     let head = "item,item_name,unit,person_id,citizen_id,household_id,residence_region";
-    let row = |item: &Item, u: u32| -> String {
-        let p = person_of(item, u);
-        let unit = match item.unit {
-            Unit::Person => "person",
-            Unit::Household => "household",
+    // One row without its line end; `extra` is called with the unit's position in its list.
+    let row = |out: &mut String, item: &Item, name: &str, u: u32| {
+        let p = person_of(item, u) as usize;
+        out.push_str(&item.id);
+        out.push(',');
+        out.push_str(name);
+        out.push_str(match item.unit {
+            Unit::Person => ",person,",
+            Unit::Household => ",household,",
+        });
+        push_field(out, reg.persons.id.get(p));
+        out.push(',');
+        let c = &reg.persons.citizen[p];
+        match ids {
+            Ids::Masked => {
+                out.push_str(std::str::from_utf8(&c[..6]).unwrap_or("******"));
+                out.push_str("********");
+                out.push_str(std::str::from_utf8(&c[14..]).unwrap_or("****"));
+            }
+            Ids::Revealed => out.push_str(std::str::from_utf8(c).unwrap_or("")),
+        }
+        out.push(',');
+        push_field(
+            out,
+            reg.households.id.get(reg.persons.household[p] as usize),
+        );
+        out.push(',');
+        let r = match item.unit {
+            Unit::Person => reg.persons.residence_region[u as usize],
+            Unit::Household => hh_region[u as usize],
         };
-        format!(
-            "{},{},{unit},{},{},{},{}",
-            item.id,
-            csv_field(&item.name),
-            csv_field(reg.persons.id.get(p as usize)),
-            cid(reg, p, ids),
-            csv_field(
-                reg.households
-                    .id
-                    .get(reg.persons.household[p as usize] as usize)
-            ),
-            regions.code(unit_region(item, reg, u))
-        )
+        out.push_str(codes.get(r as usize).map_or("", String::as_str));
     };
+    // Every row of one list, formatted in parallel blocks.
+    let rows =
+        |item: &Item, list: &[u32], extra: &(dyn Fn(&mut String, usize) + Sync)| -> Vec<String> {
+            const STEP: usize = 1 << 15;
+            let mut name = String::new();
+            push_field(&mut name, &item.name);
+            list.par_chunks(STEP)
+                .enumerate()
+                .map(|(c, chunk)| {
+                    let mut out = String::with_capacity(chunk.len() * 110);
+                    for (i, &u) in chunk.iter().enumerate() {
+                        row(&mut out, item, &name, u);
+                        extra(&mut out, c * STEP + i);
+                        out.push('\n');
+                    }
+                    out
+                })
+                .collect()
+        };
     let mut open = |name: &str| -> std::io::Result<std::io::BufWriter<std::fs::File>> {
         let path = dir.join(name);
         written.push(path.clone());
-        Ok(std::io::BufWriter::new(std::fs::File::create(path)?))
+        Ok(std::io::BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(path)?,
+        ))
     };
     let mut f = open("entitled.csv")?;
     writeln!(f, "{head},amount")?;
     for (item, o) in catalogue.items.iter().zip(&outcome.items) {
-        for (k, &u) in o.entitled.iter().enumerate() {
-            let amount = o
-                .amounts
-                .get(k)
-                .map_or_else(String::new, |&a| crate::expr::num(a));
-            writeln!(f, "{},{amount}", row(item, u))?;
+        let amount = |out: &mut String, k: usize| {
+            out.push(',');
+            if let Some(&a) = o.amounts.get(k).filter(|a| a.is_finite()) {
+                out.push_str(&crate::expr::num(a));
+            }
+        };
+        for block in rows(item, &o.entitled, &amount) {
+            f.write_all(block.as_bytes())?;
         }
     }
     f.flush()?;
     let mut f = open("missed.csv")?;
     writeln!(f, "{head}")?;
     for (item, o) in catalogue.items.iter().zip(&outcome.items) {
-        for &u in &o.missed {
-            writeln!(f, "{}", row(item, u))?;
+        for block in rows(item, &o.missed, &|_, _| {}) {
+            f.write_all(block.as_bytes())?;
         }
     }
     f.flush()?;
     let mut f = open("wrong.csv")?;
     writeln!(f, "{head},failed_conditions")?;
     for (item, o) in catalogue.items.iter().zip(&outcome.items) {
-        let persons: Vec<u32> = o.wrong.iter().map(|&u| person_of(item, u)).collect();
-        let why = failing(&ctx, item, &persons);
-        for (&u, w) in o.wrong.iter().zip(why) {
-            writeln!(f, "{},{}", row(item, u), csv_field(&w))?;
+        let reason = |out: &mut String, k: usize| {
+            out.push(',');
+            push_field(out, o.wrong_reasons.get(k).map_or("", String::as_str));
+        };
+        for block in rows(item, &o.wrong, &reason) {
+            f.write_all(block.as_bytes())?;
         }
     }
     f.flush()?;
     let mut f = open("undetermined.csv")?;
     writeln!(f, "{head},parameters_without_value")?;
     for (item, o) in catalogue.items.iter().zip(&outcome.items) {
-        let names: Vec<&str> = o
+        // Per unit, the parameters without value in its own region.
+        let missing: Vec<usize> = o
             .missing_params
             .iter()
             .filter_map(|k| k.parse::<usize>().ok())
-            .filter_map(|k| catalogue.params.get(k).map(|p| p.id.as_str()))
             .collect();
-        for &u in &o.undetermined {
-            writeln!(f, "{},{}", row(item, u), names.join(";"))?;
+        let why = |out: &mut String, k: usize| {
+            out.push(',');
+            let r = o.undetermined.get(k).map_or(0, |&u| match item.unit {
+                Unit::Person => reg.persons.residence_region[u as usize],
+                Unit::Household => hh_region[u as usize],
+            }) as usize;
+            let mut first = true;
+            for &p in &missing {
+                if params
+                    .get(p)
+                    .and_then(|v| v.get(r))
+                    .is_some_and(Option::is_none)
+                {
+                    if !first {
+                        out.push(';');
+                    }
+                    first = false;
+                    out.push_str(catalogue.params.get(p).map_or("", |x| x.id.as_str()));
+                }
+            }
+        };
+        for block in rows(item, &o.undetermined, &why) {
+            f.write_all(block.as_bytes())?;
         }
     }
     f.flush()?;

@@ -153,7 +153,9 @@ pub fn generate(
     let (year, _, _) = date::civil_from_days(at);
     let mut persons = Persons::default();
     let mut hh_no = 0u64;
-    let mut seq: Vec<u32> = vec![0; counties.len()];
+    // Sequence numbers per (county, birth date, sex): GB 11643 gives each 500 ids (odd for men,
+    // even for women), so ids never repeat however large the registry is.
+    let mut seq: rustc_hash::FxHashMap<(usize, i32, bool), u32> = rustc_hash::FxHashMap::default();
     let mut members: Vec<(i32, Sex, u32)> = Vec::new(); // birth, sex, flags
     while persons.len() < opts.people {
         hh_no += 1;
@@ -361,10 +363,18 @@ pub fn generate(
             } else {
                 0
             };
-            seq[k] += 1;
             let code: u32 = regions.code(county).parse().unwrap_or(530_000);
-            let citizen =
-                citizen::make(code, birth, (2 * (seq[k] % 500)) + u32::from(sex == Sex::M));
+            // The rare (county, date, sex) whose 500 numbers are used up moves to the next day.
+            let mut birth = birth;
+            let n = loop {
+                let n = seq.entry((k, birth, sex == Sex::M)).or_insert(0);
+                if *n < 500 {
+                    *n += 1;
+                    break *n - 1;
+                }
+                birth += 1;
+            };
+            let citizen = citizen::make(code, birth, 2 * n + u32::from(sex == Sex::M));
             let since = if moved {
                 (at - (rng.uniform() * 3650.0) as i32).max(birth)
             } else {

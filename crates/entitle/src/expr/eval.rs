@@ -68,15 +68,16 @@ impl<'a> Ctx<'a> {
         params: Vec<Vec<Option<f64>>>,
     ) -> Ctx<'a> {
         let p = &reg.persons;
-        let n = p.len();
-        let (age, age_months): (Vec<i32>, Vec<i32>) = (0..n)
-            .into_par_iter()
-            .map(|i| (date::age(p.birth[i], at), date::age_months(p.birth[i], at)))
+        let civil_at = date::civil_from_days(at);
+        let (age, age_months): (Vec<i32>, Vec<i32>) = p
+            .birth
+            .par_iter()
+            .map(|&b| date::age_and_months(b, civil_at))
             .unzip();
         let years_resident: Vec<i32> = p
             .residence_since
             .par_iter()
-            .map(|&s| date::age(s, at))
+            .map(|&s| date::age_and_months(s, civil_at).0)
             .collect();
         let h = &reg.households;
         let nh = h.len();
@@ -173,6 +174,11 @@ impl<'c, 'a> Program<'c, 'a> {
         out
     }
 
+    /// The value for one person, without a trace.
+    pub fn value_at(&self, person: usize) -> Val {
+        self.eval(self.root, person, person + 1, &mut None)
+    }
+
     /// The value for one person with the trace of every node, in evaluation order (children before parents).
     pub fn trace(&self, person: usize) -> (Val, Vec<Step>) {
         let mut steps = Some(Vec::new());
@@ -258,6 +264,17 @@ impl<'c, 'a> Program<'c, 'a> {
                 other => other,
             },
             Kind::Bin(op, a, b) => {
+                // A comparison with a number literal (`age >= 65`) compares with the scalar.
+                if t.is_none()
+                    && let Kind::Num(k) = b.kind
+                    && matches!(
+                        op,
+                        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
+                    )
+                    && let Val::Num(x) = self.eval_traced(a, lo, hi, t, d)
+                {
+                    return Val::Bool(cmp_scalar(*op, &x, k));
+                }
                 let a = self.eval_traced(a, lo, hi, t, d);
                 let b = self.eval_traced(b, lo, hi, t, d);
                 binary(*op, a, b)
@@ -343,6 +360,18 @@ impl<'c, 'a> Program<'c, 'a> {
     }
 }
 
+fn cmp_scalar(op: BinOp, a: &[f64], k: f64) -> Vec<bool> {
+    let it = a.iter();
+    match op {
+        BinOp::Eq => it.map(|&x| x == k).collect(),
+        BinOp::Ne => it.map(|&x| x != k).collect(),
+        BinOp::Lt => it.map(|&x| x < k).collect(),
+        BinOp::Le => it.map(|&x| x <= k).collect(),
+        BinOp::Gt => it.map(|&x| x > k).collect(),
+        _ => it.map(|&x| x >= k).collect(),
+    }
+}
+
 fn pick<T: Copy>(c: &[bool], a: &[T], b: &[T]) -> Vec<T> {
     c.iter()
         .zip(a.iter().zip(b))
@@ -401,16 +430,17 @@ fn field(ctx: &Ctx<'_>, f: Field, lo: usize, hi: usize) -> Val {
 }
 
 fn binary(op: BinOp, a: Val, b: Val) -> Val {
-    fn cmp<T: PartialOrd>(op: BinOp, a: &[T], b: &[T]) -> Vec<bool> {
-        let f: fn(&T, &T) -> bool = match op {
-            BinOp::Eq => |x, y| x == y,
-            BinOp::Ne => |x, y| x != y,
-            BinOp::Lt => |x, y| x < y,
-            BinOp::Le => |x, y| x <= y,
-            BinOp::Gt => |x, y| x > y,
-            _ => |x, y| x >= y,
-        };
-        a.iter().zip(b).map(|(x, y)| f(x, y)).collect()
+    // One monomorphic loop per operator (a function pointer per element would stop vectorization).
+    fn cmp<T: PartialOrd + Copy>(op: BinOp, a: &[T], b: &[T]) -> Vec<bool> {
+        let z = a.iter().zip(b);
+        match op {
+            BinOp::Eq => z.map(|(x, y)| x == y).collect(),
+            BinOp::Ne => z.map(|(x, y)| x != y).collect(),
+            BinOp::Lt => z.map(|(x, y)| x < y).collect(),
+            BinOp::Le => z.map(|(x, y)| x <= y).collect(),
+            BinOp::Gt => z.map(|(x, y)| x > y).collect(),
+            _ => z.map(|(x, y)| x >= y).collect(),
+        }
     }
     match (op, a, b) {
         (BinOp::And, Val::Bool(a), Val::Bool(b)) => {
