@@ -4,8 +4,8 @@
 # 1. rustfmt and clippy (library and binary code may not unwrap, expect or panic: workspace lints);
 # 2. every unit, property, fixture, CLI, report (headless Chromium, installed here when missing) and architecture
 #    test (cargo test);
-# 3. `minsheng plan check` over the shipped plans, `minsheng catalogue check` over the shipped catalogues and
-#    `minsheng entitle test` over their YAML cases;
+# 3. `minsheng plan check` over the shipped plans, `minsheng catalogue check` over the shipped catalogues and the
+#    bench catalogue, and `minsheng entitle test` over their YAML cases;
 # 4. coverage-guided fuzzing of the target grammar, the plan loader, the facility-planning readers and the OSM PBF
 #    reader for FUZZ_SECONDS per target (default 60).
 #
@@ -52,6 +52,7 @@ echo "== minsheng plan check (shipped plans)"
 "$CARGO_TARGET_DIR/debug/minsheng" plan check | tail -n 1
 echo "== minsheng catalogue check (shipped catalogues) and their YAML cases"
 "$CARGO_TARGET_DIR/debug/minsheng" catalogue check
+"$CARGO_TARGET_DIR/debug/minsheng" catalogue check bench/entitle/kunming-bench.toml
 "$CARGO_TARGET_DIR/debug/minsheng" entitle test catalogues/tests
 
 echo "== fuzz"

@@ -394,6 +394,14 @@ fn load_all(
     let t0 = Instant::now();
     let path = persons_path(registry);
     let name = path.to_string_lossy().into_owned();
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+    {
+        anyhow::bail!(
+            "{name}: Parquet registries are not read yet; write the persons as CSV (UTF-8), e.g. with pandas: pd.read_parquet(\"{name}\").to_csv(\"persons.csv\", index=False)"
+        );
+    }
     let bytes = std::fs::read(&path).with_context(|| format!("cannot read {name}"))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         anyhow::anyhow!(

@@ -194,3 +194,42 @@ fn a_bad_registry_is_refused_or_quarantined() {
     assert_eq!(q.lines().count(), 1 + 17, "{q}");
     assert!(text(&o).contains("2 persons kept"), "{}", text(&o));
 }
+
+#[test]
+fn a_parquet_registry_is_refused_with_what_to_do() {
+    let dir = tmp("parquet");
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("persons.parquet");
+    std::fs::write(&f, b"PAR1").unwrap();
+    let w = dir.join("out").to_string_lossy().into_owned();
+    let o = minsheng(&[
+        "entitle",
+        "run",
+        "--registry",
+        &f.to_string_lossy(),
+        "--date",
+        "2025-06-30",
+        "--out",
+        &w,
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("Parquet registries are not read yet"),
+        "{}",
+        text(&o)
+    );
+    assert!(!dir.join("out").exists(), "nothing written");
+}
+
+#[test]
+fn the_bench_catalogue_extends_yunnan_with_52_rules() {
+    let o = minsheng(&["catalogue", "check", "bench/entitle/kunming-bench.toml"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains(
+            "52 items, 24 parameters (5 set per region), 92 seed quotes checked, 0 errors"
+        ),
+        "{}",
+        text(&o)
+    );
+}

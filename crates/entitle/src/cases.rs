@@ -218,9 +218,10 @@ pub fn run_case(case: &Case, catalogue: &Catalogue, regions: &RegionIndex) -> Ca
             ));
             continue;
         };
+        // The rule's parameters decide; an amount output also needs the amount's.
         let used: Vec<usize> = {
             let mut u = crate::expr::params_of(&item.rule.root);
-            if let Some(a) = &item.amount {
+            if let (true, Some(a)) = (amount, &item.amount) {
                 u.extend(crate::expr::params_of(&a.root));
             }
             u

@@ -60,6 +60,9 @@ fn open_csv<'t>(file: &str, text: &'t str) -> Result<Headed<'t>, Vec<Diagnostic>
     }
 }
 
+/// Listings read from a part of a recipients file: `(item, person, line)`, and the problems found.
+type Listed = (Vec<(u32, u32, u32)>, Vec<Diagnostic>);
+
 /// Who receives which item today (`recipients.csv`: `item,person_id`, optionally `since`).
 #[derive(Debug, Clone, Default)]
 pub struct Recipients {
@@ -147,7 +150,7 @@ pub fn read_recipients(
             format!("{cells} cells, the header has {}", header.len()),
         )
     };
-    let (listed, mut problems): (Vec<(u32, u32, u32)>, Vec<Diagnostic>) = if text.contains('"') {
+    let (listed, mut problems): Listed = if text.contains('"') {
         let (mut rdr, _) = open_csv(file, text)?;
         let (mut listed, mut problems) = (Vec::new(), Vec::new());
         for (k, rec) in rdr.records().enumerate() {
@@ -171,23 +174,22 @@ pub fn read_recipients(
             .find('\n')
             .and_then(|e| text.get(e + 1..))
             .unwrap_or("");
-        let parts: Vec<(Vec<(u32, u32, u32)>, Vec<Diagnostic>)> =
-            crate::registry::split_chunks(body)
-                .into_par_iter()
-                .map(|(first, part)| {
-                    let (mut listed, mut problems) = (Vec::new(), Vec::new());
-                    crate::registry::for_each_row(part, first, header.len(), |cells, line| {
-                        let line = line as usize;
-                        match (cells.get(ic), cells.get(pc)) {
-                            (Some(item), Some(pid)) => {
-                                check(line, item, pid, &mut listed, &mut problems)
-                            }
-                            _ => problems.push(width_problem(line, cells.len())),
+        let parts: Vec<Listed> = crate::registry::split_chunks(body)
+            .into_par_iter()
+            .map(|(first, part)| {
+                let (mut listed, mut problems) = (Vec::new(), Vec::new());
+                crate::registry::for_each_row(part, first, header.len(), |cells, line| {
+                    let line = line as usize;
+                    match (cells.get(ic), cells.get(pc)) {
+                        (Some(item), Some(pid)) => {
+                            check(line, item, pid, &mut listed, &mut problems)
                         }
-                    });
-                    (listed, problems)
-                })
-                .collect();
+                        _ => problems.push(width_problem(line, cells.len())),
+                    }
+                });
+                (listed, problems)
+            })
+            .collect();
         let mut listed = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
         let mut problems = Vec::new();
         for (l, p) in parts {
@@ -829,6 +831,9 @@ pub fn conjuncts(n: &Node) -> Vec<&Node> {
 
 /// The conditions of an item's rule that fail for each of the given persons (for 错保 lists).
 fn failing(ctx: &Ctx<'_>, item: &Item, persons: &[u32]) -> Vec<String> {
+    if persons.is_empty() {
+        return Vec::new();
+    }
     let parts: Vec<Checked> = conjuncts(&item.rule.root)
         .into_iter()
         .map(|n| Checked {

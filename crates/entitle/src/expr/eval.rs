@@ -126,7 +126,7 @@ pub struct Step {
     pub value: String,
 }
 
-/// A rule ready to run: the checked tree and its household-aggregate columns for the whole registry.
+/// A rule ready to run: the checked tree and its household-aggregate columns (one value per household).
 pub struct Program<'c, 'a> {
     ctx: &'c Ctx<'a>,
     root: &'c Node,
@@ -248,7 +248,7 @@ impl<'c, 'a> Program<'c, 'a> {
                     Hh::Count(_) | Hh::Any(_) | Hh::All(_) => self
                         .slots
                         .get(*slot)
-                        .map_or_else(|| vec![f64::NAN; len], |c| c[lo..hi].to_vec()),
+                        .map_or_else(|| vec![f64::NAN; len], |c| gather_hh(c, ctx, lo, hi)),
                 };
                 match agg {
                     Hh::Any(_) | Hh::All(_) => Val::Bool(col.iter().map(|&x| x > 0.0).collect()),
@@ -264,16 +264,26 @@ impl<'c, 'a> Program<'c, 'a> {
                 other => other,
             },
             Kind::Bin(op, a, b) => {
-                // A comparison with a number literal (`age >= 65`) compares with the scalar.
-                if t.is_none()
-                    && let Kind::Num(k) = b.kind
-                    && matches!(
-                        op,
-                        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
-                    )
-                    && let Val::Num(x) = self.eval_traced(a, lo, hi, t, d)
-                {
-                    return Val::Bool(cmp_scalar(*op, &x, k));
+                // A comparison with a literal (`age >= 65`, `sex == "F"`) compares with the scalar.
+                let is_cmp = matches!(
+                    op,
+                    BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
+                );
+                if t.is_none() && is_cmp {
+                    match (&b.kind, &a.kind) {
+                        (Kind::Num(k), _) => {
+                            if let Val::Num(x) = self.eval_traced(a, lo, hi, t, d) {
+                                return Val::Bool(cmp_scalar(*op, &x, *k));
+                            }
+                        }
+                        (Kind::Code(k), Kind::Field(Field::Sex)) => {
+                            return Val::Bool(cmp_scalar(*op, &p.sex[lo..hi], *k as u8));
+                        }
+                        (Kind::Code(k), Kind::Field(Field::HukouType)) => {
+                            return Val::Bool(cmp_scalar(*op, &p.hukou_type[lo..hi], *k as u8));
+                        }
+                        _ => {}
+                    }
                 }
                 let a = self.eval_traced(a, lo, hi, t, d);
                 let b = self.eval_traced(b, lo, hi, t, d);
@@ -352,7 +362,12 @@ impl<'c, 'a> Program<'c, 'a> {
             }
             Kind::YearsSince(x) => match self.eval_traced(x, lo, hi, t, d) {
                 Val::Date(v) => {
-                    Val::Num(v.iter().map(|&s| f64::from(date::age(s, ctx.at))).collect())
+                    let at = date::civil_from_days(ctx.at);
+                    Val::Num(
+                        v.iter()
+                            .map(|&s| f64::from(date::age_and_months(s, at).0))
+                            .collect(),
+                    )
                 }
                 other => other,
             },
@@ -360,7 +375,7 @@ impl<'c, 'a> Program<'c, 'a> {
     }
 }
 
-fn cmp_scalar(op: BinOp, a: &[f64], k: f64) -> Vec<bool> {
+fn cmp_scalar<T: PartialOrd + Copy>(op: BinOp, a: &[T], k: T) -> Vec<bool> {
     let it = a.iter();
     match op {
         BinOp::Eq => it.map(|&x| x == k).collect(),
@@ -494,13 +509,7 @@ fn collect_hh(ctx: &Ctx<'_>, n: &Node, slots: &mut [Vec<f64>]) {
                 })
                 .collect();
             if let Some(s) = slots.get_mut(*slot) {
-                *s = ctx
-                    .reg
-                    .persons
-                    .household
-                    .par_iter()
-                    .map(|&h| per_household[h as usize])
-                    .collect();
+                *s = per_household;
             }
         }
         return;

@@ -1,0 +1,171 @@
+//! Matching with parameters that have no value in some regions: three-valued logic at the rule's top level (a
+//! person whose other condition fails is decided, not undetermined), household units, and amounts whose parameter
+//! has no value (entitled, amount left empty); the files list each undetermined person's own missing parameters.
+
+use minsheng_entitle::catalogue::{Context, load};
+use minsheng_entitle::regions::RegionIndex;
+use minsheng_entitle::registry::{OnError, read_persons};
+use minsheng_entitle::run::{Ids, read_recipients, run, write};
+use minsheng_entitle::{citizen, date, shipped};
+
+const CATALOGUE: &str = r#"
+[catalogue]
+id = "test-kleene"
+name = "测试省清单"
+region = "530000"
+version = "2022"
+effective = "2022-01-01"
+
+[[param]]
+id = "standard"
+name = "低保标准"
+unit = "元/人·月"
+set_per_region = true
+values = [ { value = 800, from = "2021-01-01", region = "530102" } ]
+sources = [ { seed = "seeds/004_e3f94e0aafab1863.txt", line = 980, quote = "为低保对象发放最低生活保障金" } ]
+
+[[param]]
+id = "allowance"
+name = "高龄津贴"
+unit = "元/人·月"
+set_per_region = true
+values = [ { value = 100, from = "2021-01-01", region = "530102" } ]
+sources = [ { seed = "seeds/004_e3f94e0aafab1863.txt", line = 878, quote = "为80岁以上不满100周岁的老年人发放保健补助" } ]
+
+[[item]]
+id = "dibao"
+name = "最低生活保障"
+domain = "弱有所扶"
+object = "低保对象"
+content = "发放最低生活保障金"
+standard = ""
+funding = ""
+lead = ""
+unit = "household"
+rule = "resident and age >= 18 and household.income_per_capita_month < param.standard"
+sources = [ { seed = "seeds/004_e3f94e0aafab1863.txt", line = 980, quote = "为低保对象发放最低生活保障金" } ]
+
+[[item]]
+id = "old-age"
+name = "高龄津贴"
+domain = "老有所养"
+object = "80岁以上老年人"
+content = "发放保健补助"
+standard = ""
+funding = ""
+lead = ""
+rule = "age >= 80 and resident"
+amount = "param.allowance"
+sources = [ { seed = "seeds/004_e3f94e0aafab1863.txt", line = 878, quote = "为80岁以上不满100周岁的老年人发放保健补助" } ]
+"#;
+
+#[test]
+fn missing_parameters_leave_undetermined_only_what_they_decide() {
+    let regions = RegionIndex::shipped();
+    let ctx = Context {
+        regions: &regions,
+        resolve: &shipped::text,
+        seed: &shipped::seed,
+    };
+    let (cat, d) = load("test-kleene.toml", CATALOGUE, &ctx);
+    assert!(d.is_empty(), "{d:#?}");
+    let Some(cat) = cat else { unreachable!() };
+    // (id, birth, sex, residence, household, income per year)
+    let people = [
+        ("a", "1980-05-01", "M", 530102, "h1", 6000.0), // standard 800: 500/month < 800 → entitled
+        ("b", "1980-05-01", "M", 530103, "h2", 6000.0), // no standard in 530103 → undetermined
+        ("c", "2015-05-01", "F", 530103, "h3", 0.0),    // a child: age >= 18 fails → decided false
+        ("d", "1980-05-01", "F", 620102, "h4", 0.0), // lives in Gansu: resident fails → decided false
+        ("e", "1940-05-01", "F", 530103, "h5", 12000.0), // 85, no allowance value: entitled, amount empty
+        ("f", "1940-05-01", "M", 530102, "h6", 12000.0), // 85, allowance 100; dibao: 1000/month ≥ 800 → no
+    ];
+    let mut csv = String::from(
+        "person_id,citizen_id,birth_date,sex,hukou_type,hukou_region,residence_region,household_id,income\n",
+    );
+    for (k, (id, birth, sex, region, hh, income)) in people.iter().enumerate() {
+        let b = date::parse(birth).unwrap_or(0);
+        let seq = 2 * k as u32 + u32::from(*sex == "M");
+        let cid = String::from_utf8(citizen::make(*region, b, seq).to_vec()).unwrap_or_default();
+        csv.push_str(&format!(
+            "{id},{cid},{birth},{sex},urban,{region},{region},{hh},{income}\n"
+        ));
+    }
+    let loaded = read_persons("persons.csv", &csv, &regions, OnError::Refuse);
+    assert!(loaded.problems.is_empty(), "{:#?}", loaded.problems);
+    let reg = loaded.registry;
+    let recipients =
+        match read_recipients("recipients.csv", "item,person_id\nold-age,e\n", &cat, &reg) {
+            Ok(r) => r,
+            Err(d) => panic!("{d:#?}"),
+        };
+    let at = date::parse("2025-06-30").unwrap_or(0);
+    let out = run(&cat, &reg, &regions, &recipients, at, &|_, _| {});
+    let ids = |units: &[u32], household: bool| -> Vec<String> {
+        units
+            .iter()
+            .map(|&u| {
+                if household {
+                    reg.households.id.get(u as usize).to_string()
+                } else {
+                    reg.persons.id.get(u as usize).to_string()
+                }
+            })
+            .collect()
+    };
+    let dibao = &out.items[0];
+    assert_eq!(ids(&dibao.entitled, true), ["h1"]);
+    // b and e (530103, adults) cannot be decided; c (a child) and d (lives in Gansu) are decided: not entitled.
+    assert_eq!(ids(&dibao.undetermined, true), ["h2", "h5"]);
+    let old = &out.items[1];
+    assert_eq!(ids(&old.entitled, false), ["e", "f"]);
+    assert!(
+        old.undetermined.is_empty(),
+        "a parameter of the amount only never leaves anyone undetermined"
+    );
+    assert!(
+        old.amounts[0].is_nan() && old.amounts[1] == 100.0,
+        "{:?}",
+        old.amounts
+    );
+    assert_eq!(ids(&old.missed, false), ["f"]);
+    // Coverage of old-age in the province: 2 entitled, 1 served.
+    let prov = out
+        .coverage
+        .iter()
+        .find(|c| c.item == "old-age" && c.region == "530000");
+    assert_eq!(prov.map(|c| (c.entitled, c.served)), Some((2, 1)));
+
+    let dir = std::env::temp_dir().join(format!("minsheng-kleene-{}", std::process::id()));
+    if let Err(e) = write(&dir, &cat, &reg, &regions, &out, Ids::Masked) {
+        panic!("{e}");
+    }
+    let und = std::fs::read_to_string(dir.join("undetermined.csv")).unwrap_or_default();
+    let rows: Vec<&str> = und.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{und}");
+    assert!(
+        rows.iter()
+            .all(|r| r.starts_with("dibao,") && r.ends_with(",530103,standard")),
+        "{und}"
+    );
+    let ent = std::fs::read_to_string(dir.join("entitled.csv")).unwrap_or_default();
+    let e_row = ent
+        .lines()
+        .find(|l| l.starts_with("old-age,") && l.contains(",e,"));
+    assert!(
+        e_row.is_some_and(|l| l.ends_with(",530103,")),
+        "amount empty: {ent}"
+    );
+    assert!(
+        ent.lines()
+            .any(|l| l.starts_with("old-age,") && l.contains(",f,") && l.ends_with(",100")),
+        "{ent}"
+    );
+    // Citizen ids are masked in every file.
+    assert!(
+        ent.lines()
+            .skip(1)
+            .all(|l| l.split(',').nth(4).is_some_and(|c| c.contains("********"))),
+        "{ent}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
