@@ -325,6 +325,7 @@ pub struct RunArgs<'a> {
     pub out: &'a str,
     pub on_error: OnError,
     pub reveal_ids: bool,
+    pub lists: run::Lists,
     pub format: Format,
 }
 
@@ -509,8 +510,16 @@ pub fn run_cmd(out: &mut dyn Write, a: &RunArgs<'_>) -> anyhow::Result<ExitCode>
     } else {
         Ids::Masked
     };
-    let written = run::write(outdir, &l.catalogue, &l.registry, &l.regions, &outcome, ids)
-        .with_context(|| format!("cannot write into {}", outdir.display()))?;
+    let written = run::write(
+        outdir,
+        &l.catalogue,
+        &l.registry,
+        &l.regions,
+        &outcome,
+        ids,
+        a.lists,
+    )
+    .with_context(|| format!("cannot write into {}", outdir.display()))?;
     let t_write = t_write.elapsed();
     bar.finish();
     let province = l.catalogue.region_code.clone();

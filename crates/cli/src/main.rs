@@ -372,6 +372,19 @@ enum CatalogueCmd {
     },
 }
 
+/// A person list of `entitle run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ListArg {
+    /// entitled.csv: every entitled unit per item
+    Entitled,
+    /// missed.csv (漏保): entitled, not receiving
+    Missed,
+    /// wrong.csv (错保): receiving, not entitled
+    Wrong,
+    /// undetermined.csv (无法判定): a parameter has no value
+    Undetermined,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum OnErrorArg {
     /// Any bad row refuses the whole registry.
@@ -407,6 +420,10 @@ enum EntitleCmd {
         /// Write citizen ids in full into the files (default: masked, 530102********1234).
         #[arg(long)]
         reveal_ids: bool,
+        /// Which person lists to write (coverage.csv and observations.csv are always written); leaving out
+        /// `entitled` saves most of the output at province scale, where it has a row per entitled person and item.
+        #[arg(long, value_enum, value_delimiter = ',', default_values_t = [ListArg::Entitled, ListArg::Missed, ListArg::Wrong, ListArg::Undetermined])]
+        lists: Vec<ListArg>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -567,6 +584,7 @@ fn main() -> ExitCode {
             out: dir,
             on_error,
             reveal_ids,
+            lists,
             format,
         }) => entitle_cmd::run_cmd(
             &mut out,
@@ -582,6 +600,12 @@ fn main() -> ExitCode {
                     OnErrorArg::Quarantine => minsheng_entitle::registry::OnError::Quarantine,
                 },
                 reveal_ids,
+                lists: minsheng_entitle::run::Lists {
+                    entitled: lists.contains(&ListArg::Entitled),
+                    missed: lists.contains(&ListArg::Missed),
+                    wrong: lists.contains(&ListArg::Wrong),
+                    undetermined: lists.contains(&ListArg::Undetermined),
+                },
                 format,
             },
         ),

@@ -875,8 +875,26 @@ fn push_field(out: &mut String, s: &str) {
     }
 }
 
-/// Writes the run's files into `dir`: `entitled.csv`, `missed.csv` (漏保), `wrong.csv` (错保), `undetermined.csv`,
-/// `coverage.csv`, `observations.csv`. Returns the paths written. Rows are formatted in parallel blocks and
+/// Which person lists [`write`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lists {
+    pub entitled: bool,
+    pub missed: bool,
+    pub wrong: bool,
+    pub undetermined: bool,
+}
+
+impl Lists {
+    pub const ALL: Lists = Lists {
+        entitled: true,
+        missed: true,
+        wrong: true,
+        undetermined: true,
+    };
+}
+
+/// Writes the run's files into `dir`: the person lists asked for (`entitled.csv`, `missed.csv` (漏保), `wrong.csv`
+/// (错保), `undetermined.csv`), `coverage.csv` and `observations.csv`. Returns the paths written. Rows are formatted in parallel blocks and
 /// written in order.
 pub fn write(
     dir: &std::path::Path,
@@ -885,6 +903,7 @@ pub fn write(
     regions: &RegionIndex,
     outcome: &Outcome,
     ids: Ids,
+    lists: Lists,
 ) -> std::io::Result<Vec<std::path::PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let hh_region = household_regions(reg);
@@ -963,75 +982,83 @@ pub fn write(
             std::fs::File::create(path)?,
         ))
     };
-    let mut f = open("entitled.csv")?;
-    writeln!(f, "{head},amount")?;
-    for (item, o) in catalogue.items.iter().zip(&outcome.items) {
-        let amount = |out: &mut String, k: usize| {
-            out.push(',');
-            if let Some(&a) = o.amounts.get(k).filter(|a| a.is_finite()) {
-                out.push_str(&crate::expr::num(a));
-            }
-        };
-        for block in rows(item, &o.entitled, &amount) {
-            f.write_all(block.as_bytes())?;
-        }
-    }
-    f.flush()?;
-    let mut f = open("missed.csv")?;
-    writeln!(f, "{head}")?;
-    for (item, o) in catalogue.items.iter().zip(&outcome.items) {
-        for block in rows(item, &o.missed, &|_, _| {}) {
-            f.write_all(block.as_bytes())?;
-        }
-    }
-    f.flush()?;
-    let mut f = open("wrong.csv")?;
-    writeln!(f, "{head},failed_conditions")?;
-    for (item, o) in catalogue.items.iter().zip(&outcome.items) {
-        let reason = |out: &mut String, k: usize| {
-            out.push(',');
-            push_field(out, o.wrong_reasons.get(k).map_or("", String::as_str));
-        };
-        for block in rows(item, &o.wrong, &reason) {
-            f.write_all(block.as_bytes())?;
-        }
-    }
-    f.flush()?;
-    let mut f = open("undetermined.csv")?;
-    writeln!(f, "{head},parameters_without_value")?;
-    for (item, o) in catalogue.items.iter().zip(&outcome.items) {
-        // Per unit, the parameters without value in its own region.
-        let missing: Vec<usize> = o
-            .missing_params
-            .iter()
-            .filter_map(|k| k.parse::<usize>().ok())
-            .collect();
-        let why = |out: &mut String, k: usize| {
-            out.push(',');
-            let r = o.undetermined.get(k).map_or(0, |&u| match item.unit {
-                Unit::Person => reg.persons.residence_region[u as usize],
-                Unit::Household => hh_region[u as usize],
-            }) as usize;
-            let mut first = true;
-            for &p in &missing {
-                if params
-                    .get(p)
-                    .and_then(|v| v.get(r))
-                    .is_some_and(Option::is_none)
-                {
-                    if !first {
-                        out.push(';');
-                    }
-                    first = false;
-                    out.push_str(catalogue.params.get(p).map_or("", |x| x.id.as_str()));
+    if lists.entitled {
+        let mut f = open("entitled.csv")?;
+        writeln!(f, "{head},amount")?;
+        for (item, o) in catalogue.items.iter().zip(&outcome.items) {
+            let amount = |out: &mut String, k: usize| {
+                out.push(',');
+                if let Some(&a) = o.amounts.get(k).filter(|a| a.is_finite()) {
+                    out.push_str(&crate::expr::num(a));
                 }
+            };
+            for block in rows(item, &o.entitled, &amount) {
+                f.write_all(block.as_bytes())?;
             }
-        };
-        for block in rows(item, &o.undetermined, &why) {
-            f.write_all(block.as_bytes())?;
         }
+        f.flush()?;
     }
-    f.flush()?;
+    if lists.missed {
+        let mut f = open("missed.csv")?;
+        writeln!(f, "{head}")?;
+        for (item, o) in catalogue.items.iter().zip(&outcome.items) {
+            for block in rows(item, &o.missed, &|_, _| {}) {
+                f.write_all(block.as_bytes())?;
+            }
+        }
+        f.flush()?;
+    }
+    if lists.wrong {
+        let mut f = open("wrong.csv")?;
+        writeln!(f, "{head},failed_conditions")?;
+        for (item, o) in catalogue.items.iter().zip(&outcome.items) {
+            let reason = |out: &mut String, k: usize| {
+                out.push(',');
+                push_field(out, o.wrong_reasons.get(k).map_or("", String::as_str));
+            };
+            for block in rows(item, &o.wrong, &reason) {
+                f.write_all(block.as_bytes())?;
+            }
+        }
+        f.flush()?;
+    }
+    if lists.undetermined {
+        let mut f = open("undetermined.csv")?;
+        writeln!(f, "{head},parameters_without_value")?;
+        for (item, o) in catalogue.items.iter().zip(&outcome.items) {
+            // Per unit, the parameters without value in its own region.
+            let missing: Vec<usize> = o
+                .missing_params
+                .iter()
+                .filter_map(|k| k.parse::<usize>().ok())
+                .collect();
+            let why = |out: &mut String, k: usize| {
+                out.push(',');
+                let r = o.undetermined.get(k).map_or(0, |&u| match item.unit {
+                    Unit::Person => reg.persons.residence_region[u as usize],
+                    Unit::Household => hh_region[u as usize],
+                }) as usize;
+                let mut first = true;
+                for &p in &missing {
+                    if params
+                        .get(p)
+                        .and_then(|v| v.get(r))
+                        .is_some_and(Option::is_none)
+                    {
+                        if !first {
+                            out.push(';');
+                        }
+                        first = false;
+                        out.push_str(catalogue.params.get(p).map_or("", |x| x.id.as_str()));
+                    }
+                }
+            };
+            for block in rows(item, &o.undetermined, &why) {
+                f.write_all(block.as_bytes())?;
+            }
+        }
+        f.flush()?;
+    }
     let mut f = open("coverage.csv")?;
     writeln!(
         f,

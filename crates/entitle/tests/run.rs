@@ -5,7 +5,7 @@
 use minsheng_entitle::catalogue::{Context, load};
 use minsheng_entitle::regions::RegionIndex;
 use minsheng_entitle::registry::{OnError, read_persons};
-use minsheng_entitle::run::{Ids, read_recipients, run, write};
+use minsheng_entitle::run::{Ids, Lists, read_recipients, run, write};
 use minsheng_entitle::{citizen, date, shipped};
 
 const CATALOGUE: &str = r#"
@@ -136,7 +136,7 @@ fn missing_parameters_leave_undetermined_only_what_they_decide() {
     assert_eq!(prov.map(|c| (c.entitled, c.served)), Some((2, 1)));
 
     let dir = std::env::temp_dir().join(format!("minsheng-kleene-{}", std::process::id()));
-    if let Err(e) = write(&dir, &cat, &reg, &regions, &out, Ids::Masked) {
+    if let Err(e) = write(&dir, &cat, &reg, &regions, &out, Ids::Masked, Lists::ALL) {
         panic!("{e}");
     }
     let und = std::fs::read_to_string(dir.join("undetermined.csv")).unwrap_or_default();
