@@ -2,9 +2,9 @@
 //! person whose other condition fails is decided, not undetermined), household units, and amounts whose parameter
 //! has no value (entitled, amount left empty); the files list each undetermined person's own missing parameters.
 
-use minsheng_entitle::catalogue::{Context, load};
+use minsheng_entitle::catalogue::{Catalogue, Context, load};
 use minsheng_entitle::regions::RegionIndex;
-use minsheng_entitle::registry::{OnError, read_persons};
+use minsheng_entitle::registry::{OnError, Registry, read_persons};
 use minsheng_entitle::run::{Ids, Lists, read_recipients, run, write};
 use minsheng_entitle::{citizen, date, shipped};
 
@@ -59,8 +59,8 @@ amount = "param.allowance"
 sources = [ { seed = "seeds/004_e3f94e0aafab1863.txt", line = 878, quote = "为80岁以上不满100周岁的老年人发放保健补助" } ]
 "#;
 
-#[test]
-fn missing_parameters_leave_undetermined_only_what_they_decide() {
+/// The catalogue above and a registry of six persons (a … f), see the comments.
+fn setup() -> (Catalogue, Registry, RegionIndex) {
     let regions = RegionIndex::shipped();
     let ctx = Context {
         regions: &regions,
@@ -92,7 +92,50 @@ fn missing_parameters_leave_undetermined_only_what_they_decide() {
     }
     let loaded = read_persons("persons.csv", &csv, &regions, OnError::Refuse);
     assert!(loaded.problems.is_empty(), "{:#?}", loaded.problems);
-    let reg = loaded.registry;
+    (cat, loaded.registry, regions)
+}
+
+#[test]
+fn recipients_problems_have_line_and_column_in_both_readers() {
+    let (cat, reg, _) = setup();
+    let plain = "item,person_id\nold-age,e\nold-age,zz\nnosuch,e\nold-age\nold-age,e\ndibao,a\n";
+    // The same rows with quoted cells go through the csv crate; the messages must be the same.
+    let quoted = plain.replace("old-age,zz", "\"old-age\",\"zz\"");
+    for text in [plain.to_string(), quoted] {
+        let d = match read_recipients("r.csv", &text, &cat, &reg) {
+            Ok(_) => panic!("problems expected"),
+            Err(d) => d,
+        };
+        let got: Vec<String> = d
+            .iter()
+            .map(|x| format!("{}:{}:{}", x.line, x.column, x.code))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "3:2:unknown-person",
+                "4:1:unknown-item",
+                "5:0:row-width",
+                "6:2:duplicate-recipient"
+            ],
+            "{d:#?}"
+        );
+        assert!(d[3].message.contains("also on line 2"), "{}", d[3].message);
+    }
+    let ok = read_recipients(
+        "r.csv",
+        "item,person_id\r\nold-age,f\r\nold-age,e\r\n",
+        &cat,
+        &reg,
+    );
+    let Ok(ok) = ok else { panic!("{ok:?}") };
+    assert_eq!(ok.rows, 2);
+    assert_eq!(ok.by_item[1].len(), 2, "CRLF line ends are read");
+}
+
+#[test]
+fn missing_parameters_leave_undetermined_only_what_they_decide() {
+    let (cat, reg, regions) = setup();
     let recipients =
         match read_recipients("recipients.csv", "item,person_id\nold-age,e\n", &cat, &reg) {
             Ok(r) => r,
