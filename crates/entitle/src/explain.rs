@@ -106,9 +106,30 @@ fn explain_item(
         for m in &missing {
             let _ = writeln!(block, "    ! {m}");
         }
+        // As `entitle run`: a top-level condition that reads no missing parameter and is false decides.
+        let decided_by = if missing.is_empty() {
+            None
+        } else {
+            crate::run::conjuncts(&item.rule.root).into_iter().find(|c| {
+                missing_params(ctx, c, q, catalogue).is_empty() && {
+                    let part = crate::expr::Checked {
+                        root: (*c).clone(),
+                        slots: item.rule.slots,
+                    };
+                    matches!(Program::new(ctx, &part).value_at(q), Val::Bool(ref b) if b.first() == Some(&false))
+                }
+            })
+        };
+        if let Some(c) = decided_by {
+            let text = item.rule_text.get(c.span.start..c.span.end).unwrap_or("");
+            let _ = writeln!(
+                block,
+                "    = false whatever the missing value: the condition {text} is false"
+            );
+        }
         let holds = matches!(v, Val::Bool(ref b) if b.first() == Some(&true));
         if !missing.is_empty() {
-            if entitled == Some(false) {
+            if decided_by.is_none() && entitled == Some(false) {
                 entitled = None;
             }
         } else if holds {

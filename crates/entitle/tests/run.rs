@@ -3,6 +3,7 @@
 //! has no value (entitled, amount left empty); the files list each undetermined person's own missing parameters.
 
 use minsheng_entitle::catalogue::{Catalogue, Context, load};
+use minsheng_entitle::explain::explain;
 use minsheng_entitle::regions::RegionIndex;
 use minsheng_entitle::registry::{OnError, Registry, read_persons};
 use minsheng_entitle::run::{Ids, Lists, read_recipients, run, write};
@@ -177,6 +178,24 @@ fn missing_parameters_leave_undetermined_only_what_they_decide() {
         .iter()
         .find(|c| c.item == "old-age" && c.region == "530000");
     assert_eq!(prov.map(|c| (c.entitled, c.served)), Some((2, 1)));
+
+    // `entitle explain` decides as the run does.
+    let verdict = |person: &str| {
+        let Some(p) = reg.find(person) else {
+            panic!("no {person}")
+        };
+        let (text, d) = explain(&cat, &reg, &regions, at, p, Some("dibao"), false);
+        (d[0].entitled, text)
+    };
+    assert_eq!(verdict("a").0, Some(true));
+    assert_eq!(verdict("b").0, None);
+    let (c, text) = verdict("c");
+    assert_eq!(c, Some(false), "{text}");
+    assert!(
+        text.contains("false whatever the missing value: the condition age >= 18 is false"),
+        "{text}"
+    );
+    assert_eq!(verdict("d").0, Some(false));
 
     let dir = std::env::temp_dir().join(format!("minsheng-kleene-{}", std::process::id()));
     if let Err(e) = write(&dir, &cat, &reg, &regions, &out, Ids::Masked, Lists::ALL) {
