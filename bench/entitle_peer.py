@@ -51,7 +51,7 @@ failing conditions) and the coverage per region, which the peers do not compute.
 variables as float32: incomes are exact below 2^24 yuan and whole; every other number in the formulas is float64
 numpy. Do not run the binary or this script while something else loads the machine if the timings matter.
 
-Usage: python3 bench/entitle_peer.py --registry DIR [--catalogue yunnan-14|PATH] [--date 2025-06-30]
+Usage: python3 bench/entitle_peer.py --registry DIR [--catalogue yunnan-14|PATH] [--date 2025-06-30] [--drop-params K]
                                      [--no-openfisca] [--openfisca-limit N] [--bin PATH]
 
 A registry for it (SYNTHETIC), e.g. the 52-item bench catalogue at 10 million persons:
@@ -999,6 +999,27 @@ def run_openfisca(cat, rules, reg: Registry, regions: Regions, at: int, limit: i
 
 # ---------------------------------------------------------------------------------------------------------------
 
+def drop_params(registry: str, k: int) -> str:
+    """A temporary copy of the registry (persons and recipients linked, not copied) whose parameters.csv has no
+    row for every k-th region in code order, so that persons there read parameters without value."""
+    import csv
+    out = tempfile.mkdtemp(prefix="entitle_peer_drop_")
+    for name in ("persons.csv", "recipients.csv"):
+        src = os.path.join(os.path.abspath(registry), name)
+        if os.path.exists(src):
+            os.symlink(src, os.path.join(out, name))
+    with open(os.path.join(registry, "parameters.csv"), newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    regions = sorted({r[1] for r in rows[1:]})
+    dropped = set(regions[::k])
+    with open(os.path.join(out, "parameters.csv"), "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(rows[0])
+        w.writerows(r for r in rows[1:] if r[1] not in dropped)
+    print(f"registry copy {out}: parameters of {len(dropped)} of {len(regions)} regions dropped")
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--registry", required=True, help="a registry directory (persons.csv, parameters.csv)")
@@ -1009,9 +1030,14 @@ def main() -> int:
                         help="OpenFisca over the households of the first N persons (default: all)")
     parser.add_argument("--bin", default="", help="our binary (default: $CARGO_TARGET_DIR or "
                                                    "$HOME/.cache/minsheng/target, release/minsheng)")
+    parser.add_argument("--drop-params", type=int, default=0, metavar="K",
+                        help="check undetermined persons too: run both on a copy of the registry whose "
+                             "parameters.csv lacks every row of every K-th region (in code order)")
     args = parser.parse_args()
     if not in_venv():
         ensure_venv()
+    if args.drop_params > 0:
+        args.registry = drop_params(args.registry, args.drop_params)
 
     import numpy as np
     import pandas as pd
