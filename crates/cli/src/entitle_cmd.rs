@@ -333,7 +333,13 @@ pub struct RunArgs<'a> {
 fn persons_path(registry: &str) -> PathBuf {
     let p = Path::new(registry);
     if p.is_dir() {
-        p.join("persons.csv")
+        let csv = p.join("persons.csv");
+        let parquet = p.join("persons.parquet");
+        if !csv.exists() && parquet.exists() {
+            parquet
+        } else {
+            csv
+        }
     } else {
         p.to_path_buf()
     }
@@ -395,30 +401,34 @@ fn load_all(
     let t0 = Instant::now();
     let path = persons_path(registry);
     let name = path.to_string_lossy().into_owned();
-    if path
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {name}"))?;
+    let loaded = if path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
     {
-        anyhow::bail!(
-            "{name}: Parquet registries are not read yet; write the persons as CSV (UTF-8), e.g. with pandas: pd.read_parquet(\"{name}\").to_csv(\"persons.csv\", index=False)"
-        );
-    }
-    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {name}"))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{name} is not UTF-8 text (at byte {})",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
-    let loaded = registry::read_persons(&name, &text, &regions, on_error);
-    drop(text);
+        minsheng_entitle::parquet_in::read_persons_parquet(&name, bytes, &regions, on_error)
+    } else {
+        let text = String::from_utf8(bytes).map_err(|e| {
+            anyhow::anyhow!(
+                "{name} is not UTF-8 text (at byte {})",
+                e.utf8_error().valid_up_to()
+            )
+        })?;
+        registry::read_persons(&name, &text, &regions, on_error)
+    };
     if !loaded.problems.is_empty() {
         print_diags(&loaded.problems);
         match on_error {
             OnError::Refuse => {
+                let rows = loaded.problems.iter().any(|d| d.line > 0);
                 eprintln!(
-                    "{} problem(s) in {name}; nothing was computed (use --on-error quarantine to set the bad rows aside)",
-                    loaded.problems.len()
+                    "{} problem(s) in {name}; nothing was computed{}",
+                    loaded.problems.len(),
+                    if rows {
+                        " (use --on-error quarantine to set the bad rows aside)"
+                    } else {
+                        ""
+                    }
                 );
                 return Ok(Err(ExitCode::from(1)));
             }

@@ -401,7 +401,7 @@ enum EntitleCmd {
         /// A shipped catalogue id or a catalogue TOML file.
         #[arg(long, default_value = minsheng_entitle::shipped::DEFAULT)]
         catalogue: String,
-        /// A registry directory (persons.csv, and recipients.csv / parameters.csv when present) or a persons file.
+        /// A registry directory (persons.csv or persons.parquet, and recipients.csv / parameters.csv when present) or a persons file (.csv or .parquet).
         #[arg(long)]
         registry: String,
         /// Who receives each item (`item,person_id`); default: recipients.csv in the registry directory.

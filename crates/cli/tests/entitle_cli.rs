@@ -196,25 +196,25 @@ fn a_bad_registry_is_refused_or_quarantined() {
 }
 
 #[test]
-fn a_parquet_registry_is_refused_with_what_to_do() {
+fn a_corrupt_parquet_registry_is_refused_with_the_reason() {
     let dir = tmp("parquet");
     std::fs::create_dir_all(&dir).unwrap();
-    let f = dir.join("persons.parquet");
-    std::fs::write(&f, b"PAR1").unwrap();
+    std::fs::write(dir.join("persons.parquet"), b"PAR1").unwrap();
     let w = dir.join("out").to_string_lossy().into_owned();
+    // The directory has no persons.csv: persons.parquet is read.
     let o = minsheng(&[
         "entitle",
         "run",
         "--registry",
-        &f.to_string_lossy(),
+        &dir.to_string_lossy(),
         "--date",
         "2025-06-30",
         "--out",
         &w,
     ]);
-    assert!(!o.status.success());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(
-        text(&o).contains("Parquet registries are not read yet"),
+        text(&o).contains("persons.parquet: error[bad-parquet]: not a readable Parquet file"),
         "{}",
         text(&o)
     );

@@ -18,6 +18,7 @@ pub mod date;
 pub mod explain;
 pub mod expr;
 pub mod fields;
+pub mod parquet_in;
 pub mod regions;
 pub mod registry;
 pub mod run;

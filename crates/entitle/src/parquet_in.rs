@@ -1,0 +1,266 @@
+//! Persons registries in Parquet (`persons.parquet`): the columns are read with the `parquet` crate's column API
+//! (no Arrow), turned into the text each cell would have in a CSV file (dates as `YYYY-MM-DD`, numbers in decimal,
+//! null as empty), and then checked by the same reader as a CSV file, so that both formats accept and refuse
+//! exactly the same values. A problem's `line` is the row number in the file (the first row is 1).
+//!
+//! Accepted column types: strings (BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY), INT32/INT64 (plain, DATE, TIMESTAMP: the
+//! date in UTC), FLOAT/DOUBLE, BOOLEAN; nulls where the column is optional. Nested and repeated columns and INT96
+//! timestamps are refused with the column's name. Compression: uncompressed, snappy (pyarrow's default) and lz4.
+//! The decoder runs behind `catch_unwind`: a file the decoder cannot handle is reported, never a crash.
+
+use std::fmt::Write as _;
+
+use minsheng_core::diag::{Diagnostic, Severity};
+use parquet::basic::{ConvertedType, LogicalType, TimeUnit, Type as Physical};
+use parquet::column::reader::ColumnReader;
+use parquet::file::reader::{FileReader, SerializedFileReader};
+
+use crate::date;
+use crate::regions::RegionIndex;
+use crate::registry::{Loaded, OPTIONAL, OnError, REQUIRED, read_persons};
+
+/// Rows decoded per call of the column reader.
+const BATCH: usize = 65_536;
+
+fn problem(
+    file: &str,
+    line: usize,
+    column: usize,
+    code: &'static str,
+    message: String,
+) -> Diagnostic {
+    Diagnostic {
+        severity: Severity::Error,
+        file: file.to_string(),
+        line,
+        column,
+        code,
+        message,
+    }
+}
+
+/// How one column's values become text.
+#[derive(Clone, Copy)]
+enum As {
+    Text,
+    Int,
+    Date,
+    /// Timestamp in units per day.
+    Timestamp(i64),
+    Float,
+    Bool,
+}
+
+/// Reads a Parquet persons file; see the module documentation.
+pub fn read_persons_parquet(
+    file: &str,
+    data: Vec<u8>,
+    regions: &RegionIndex,
+    on_error: OnError,
+) -> Loaded {
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| to_csv(file, data)));
+    let text = match decoded {
+        Ok(Ok(text)) => text,
+        Ok(Err(problems)) => {
+            return Loaded {
+                problems,
+                ..Loaded::default()
+            };
+        }
+        Err(_) => {
+            return Loaded {
+                problems: vec![problem(
+                    file,
+                    0,
+                    0,
+                    "bad-parquet",
+                    "the Parquet decoder failed on this file (corrupt or unsupported)".into(),
+                )],
+                ..Loaded::default()
+            };
+        }
+    };
+    let mut loaded = read_persons(file, &text, regions, on_error);
+    // CSV line n (the header is line 1) is Parquet row n − 1.
+    for d in &mut loaded.problems {
+        d.line = d.line.saturating_sub(1);
+    }
+    for b in &mut loaded.quarantined {
+        b.line = b.line.saturating_sub(1);
+    }
+    loaded
+}
+
+/// The file as the CSV text of the columns a persons file may have.
+fn to_csv(file: &str, data: Vec<u8>) -> Result<String, Vec<Diagnostic>> {
+    let bad = |m: String| vec![problem(file, 0, 0, "bad-parquet", m)];
+    let reader = SerializedFileReader::new(bytes::Bytes::from(data))
+        .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
+    let meta = reader.metadata();
+    let schema = meta.file_metadata().schema_descr();
+    // The columns we read: (position in the file, name, how to print).
+    let mut cols: Vec<(usize, String, As)> = Vec::new();
+    for (i, c) in schema.columns().iter().enumerate() {
+        let name = c.path().string();
+        if !REQUIRED.contains(&name.as_str()) && !OPTIONAL.contains(&name.as_str()) {
+            continue;
+        }
+        if c.max_rep_level() > 0 || c.path().parts().len() > 1 {
+            return Err(bad(format!(
+                "column {name:?} is nested or repeated; a persons file has flat columns"
+            )));
+        }
+        let logical = c.logical_type_ref();
+        let converted = c.converted_type();
+        let how = match c.physical_type() {
+            Physical::BYTE_ARRAY | Physical::FIXED_LEN_BYTE_ARRAY => As::Text,
+            Physical::BOOLEAN => As::Bool,
+            Physical::FLOAT | Physical::DOUBLE => As::Float,
+            Physical::INT32 | Physical::INT64 => match (logical, converted) {
+                (Some(LogicalType::Date), _) | (_, ConvertedType::DATE) => As::Date,
+                (Some(LogicalType::Timestamp(t)), _) => As::Timestamp(match t.unit {
+                    TimeUnit::MILLIS => 86_400_000,
+                    TimeUnit::MICROS => 86_400_000_000,
+                    TimeUnit::NANOS => 86_400_000_000_000,
+                }),
+                (_, ConvertedType::TIMESTAMP_MILLIS) => As::Timestamp(86_400_000),
+                (_, ConvertedType::TIMESTAMP_MICROS) => As::Timestamp(86_400_000_000),
+                _ => As::Int,
+            },
+            Physical::INT96 => {
+                return Err(bad(format!(
+                    "column {name:?} holds INT96 timestamps (a legacy type); write dates as DATE or text"
+                )));
+            }
+        };
+        cols.push((i, name, how));
+    }
+    let n_rows = usize::try_from(meta.file_metadata().num_rows()).unwrap_or(0);
+    // Every column as text, row by row.
+    let mut cells: Vec<Vec<String>> = Vec::with_capacity(cols.len());
+    for (i, name, how) in &cols {
+        let mut out: Vec<String> = Vec::with_capacity(n_rows);
+        for g in 0..meta.num_row_groups() {
+            let group = reader
+                .get_row_group(g)
+                .map_err(|e| bad(format!("row group {g}: {e}")))?;
+            let column = group
+                .get_column_reader(*i)
+                .map_err(|e| bad(format!("column {name:?}: {e}")))?;
+            let rows = usize::try_from(group.metadata().num_rows()).unwrap_or(0);
+            read_column(column, rows, *how, &mut out)
+                .map_err(|e| bad(format!("column {name:?}, row group {g}: {e}")))?;
+        }
+        let at = out.iter().position(|c| c == "\u{0}");
+        if let Some(row) = at {
+            return Err(vec![problem(
+                file,
+                row + 1,
+                cols.iter().position(|c| c.0 == *i).unwrap_or(0) + 1,
+                "bad-text",
+                format!("{name}: the value is not UTF-8 text"),
+            )]);
+        }
+        cells.push(out);
+    }
+    let rows = cells.first().map_or(0, Vec::len);
+    if cells.iter().any(|c| c.len() != rows) {
+        return Err(bad("the columns have different numbers of rows".into()));
+    }
+    let mut text = String::with_capacity(rows * 16 * cols.len().max(1));
+    let header: Vec<&str> = cols.iter().map(|c| c.1.as_str()).collect();
+    text.push_str(&header.join(","));
+    text.push('\n');
+    for r in 0..rows {
+        for (k, c) in cells.iter().enumerate() {
+            if k > 0 {
+                text.push(',');
+            }
+            let v = &c[r];
+            if v.contains([',', '"', '\n', '\r']) {
+                let _ = write!(text, "\"{}\"", v.replace('"', "\"\""));
+            } else {
+                text.push_str(v);
+            }
+        }
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+/// Appends `rows` values of one column chunk as text ("" for null; "\0" for bytes that are not UTF-8).
+fn read_column(
+    column: ColumnReader,
+    rows: usize,
+    how: As,
+    out: &mut Vec<String>,
+) -> Result<(), String> {
+    let mut defs: Vec<i16> = Vec::new();
+    macro_rules! typed {
+        ($r:expr, $show:expr) => {{
+            let mut r = $r;
+            let mut left = rows;
+            while left > 0 {
+                let mut values = Vec::new();
+                defs.clear();
+                let (records, _, _) = r
+                    .read_records(left.min(BATCH), Some(&mut defs), None, &mut values)
+                    .map_err(|e| e.to_string())?;
+                if records == 0 {
+                    return Err(format!("{left} row(s) missing"));
+                }
+                let mut it = values.into_iter();
+                if defs.is_empty() {
+                    // A required column: one value per row.
+                    for v in it.by_ref().take(records) {
+                        out.push($show(v));
+                    }
+                } else {
+                    let max = defs.iter().copied().max().unwrap_or(0);
+                    for &d in defs.iter().take(records) {
+                        if d < max {
+                            out.push(String::new());
+                        } else {
+                            out.push(it.next().map_or_else(String::new, &$show));
+                        }
+                    }
+                }
+                left -= records;
+            }
+            Ok(())
+        }};
+    }
+    let int = |v: i64| -> String {
+        match how {
+            As::Date => i32::try_from(v).map_or_else(|_| v.to_string(), date::format),
+            As::Timestamp(per_day) => {
+                i32::try_from(v.div_euclid(per_day)).map_or_else(|_| v.to_string(), date::format)
+            }
+            _ => v.to_string(),
+        }
+    };
+    let float = |v: f64| -> String {
+        if v.fract() == 0.0 && v.abs() < 1e15 {
+            format!("{v:.0}")
+        } else {
+            v.to_string()
+        }
+    };
+    let text = |b: &[u8]| -> String {
+        std::str::from_utf8(b).map_or_else(|_| "\u{0}".to_string(), str::to_string)
+    };
+    match column {
+        ColumnReader::BoolColumnReader(r) => typed!(r, |v: bool| v.to_string()),
+        ColumnReader::Int32ColumnReader(r) => typed!(r, |v: i32| int(i64::from(v))),
+        ColumnReader::Int64ColumnReader(r) => typed!(r, |v: i64| int(v)),
+        ColumnReader::FloatColumnReader(r) => typed!(r, |v: f32| float(f64::from(v))),
+        ColumnReader::DoubleColumnReader(r) => typed!(r, |v: f64| float(v)),
+        ColumnReader::ByteArrayColumnReader(r) => {
+            typed!(r, |v: parquet::data_type::ByteArray| text(v.data()))
+        }
+        ColumnReader::FixedLenByteArrayColumnReader(r) => {
+            typed!(r, |v: parquet::data_type::FixedLenByteArray| text(v.data()))
+        }
+        ColumnReader::Int96ColumnReader(_) => Err("INT96 values are not read".into()),
+    }
+}
