@@ -14,6 +14,7 @@ use minsheng_core::diag::{Diagnostic, Severity};
 use parquet::basic::{ConvertedType, LogicalType, TimeUnit, Type as Physical};
 use parquet::column::reader::ColumnReader;
 use parquet::file::reader::{FileReader, SerializedFileReader};
+use rayon::prelude::*;
 
 use crate::date;
 use crate::regions::RegionIndex;
@@ -135,66 +136,102 @@ fn to_csv(file: &str, data: Vec<u8>) -> Result<String, Vec<Diagnostic>> {
         };
         cols.push((i, name, how));
     }
-    let n_rows = usize::try_from(meta.file_metadata().num_rows()).unwrap_or(0);
-    // Every column as text, row by row.
-    let mut cells: Vec<Vec<String>> = Vec::with_capacity(cols.len());
-    for (i, name, how) in &cols {
-        let mut out: Vec<String> = Vec::with_capacity(n_rows);
-        for g in 0..meta.num_row_groups() {
+    // Row groups are decoded in parallel, each into the CSV text of its rows.
+    let header: Vec<&str> = cols.iter().map(|c| c.1.as_str()).collect();
+    let parts: Vec<Result<String, Vec<Diagnostic>>> = (0..meta.num_row_groups())
+        .into_par_iter()
+        .map(|g| {
             let group = reader
                 .get_row_group(g)
                 .map_err(|e| bad(format!("row group {g}: {e}")))?;
-            let column = group
-                .get_column_reader(*i)
-                .map_err(|e| bad(format!("column {name:?}: {e}")))?;
             let rows = usize::try_from(group.metadata().num_rows()).unwrap_or(0);
-            read_column(column, rows, *how, &mut out)
-                .map_err(|e| bad(format!("column {name:?}, row group {g}: {e}")))?;
-        }
-        let at = out.iter().position(|c| c == "\u{0}");
-        if let Some(row) = at {
-            return Err(vec![problem(
-                file,
-                row + 1,
-                cols.iter().position(|c| c.0 == *i).unwrap_or(0) + 1,
-                "bad-text",
-                format!("{name}: the value is not UTF-8 text"),
-            )]);
-        }
-        cells.push(out);
-    }
-    let rows = cells.first().map_or(0, Vec::len);
-    if cells.iter().any(|c| c.len() != rows) {
-        return Err(bad("the columns have different numbers of rows".into()));
-    }
-    let mut text = String::with_capacity(rows * 16 * cols.len().max(1));
-    let header: Vec<&str> = cols.iter().map(|c| c.1.as_str()).collect();
-    text.push_str(&header.join(","));
+            let first_row: usize = (0..g)
+                .map(|k| usize::try_from(meta.row_group(k).num_rows()).unwrap_or(0))
+                .sum();
+            let mut cells: Vec<Cells> = Vec::with_capacity(cols.len());
+            for (k, (i, name, how)) in cols.iter().enumerate() {
+                let column = group
+                    .get_column_reader(*i)
+                    .map_err(|e| bad(format!("column {name:?}: {e}")))?;
+                let mut c = Cells::with_capacity(rows);
+                read_column(column, rows, *how, &mut c)
+                    .map_err(|e| bad(format!("column {name:?}, row group {g}: {e}")))?;
+                if let Some(r) = c.not_utf8 {
+                    return Err(vec![problem(
+                        file,
+                        first_row + r + 1,
+                        k + 1,
+                        "bad-text",
+                        format!("{name}: the value is not UTF-8 text"),
+                    )]);
+                }
+                if c.len() != rows {
+                    return Err(bad(format!(
+                        "column {name:?} has {} values in row group {g}, which has {rows} rows",
+                        c.len()
+                    )));
+                }
+                cells.push(c);
+            }
+            let mut text = String::with_capacity(cells.iter().map(|c| c.buf.len() + rows).sum());
+            for r in 0..rows {
+                for (k, c) in cells.iter().enumerate() {
+                    if k > 0 {
+                        text.push(',');
+                    }
+                    let v = c.get(r);
+                    if v.contains([',', '"', '\n', '\r']) {
+                        let _ = write!(text, "\"{}\"", v.replace('"', "\"\""));
+                    } else {
+                        text.push_str(v);
+                    }
+                }
+                text.push('\n');
+            }
+            Ok(text)
+        })
+        .collect();
+    let mut text = header.join(",");
     text.push('\n');
-    for r in 0..rows {
-        for (k, c) in cells.iter().enumerate() {
-            if k > 0 {
-                text.push(',');
-            }
-            let v = &c[r];
-            if v.contains([',', '"', '\n', '\r']) {
-                let _ = write!(text, "\"{}\"", v.replace('"', "\"\""));
-            } else {
-                text.push_str(v);
-            }
-        }
-        text.push('\n');
+    for p in parts {
+        text.push_str(&p?);
     }
     Ok(text)
 }
 
-/// Appends `rows` values of one column chunk as text ("" for null; "\0" for bytes that are not UTF-8).
-fn read_column(
-    column: ColumnReader,
-    rows: usize,
-    how: As,
-    out: &mut Vec<String>,
-) -> Result<(), String> {
+/// The text of a column's cells end to end.
+struct Cells {
+    buf: String,
+    ends: Vec<usize>,
+    /// The first row whose bytes are not UTF-8.
+    not_utf8: Option<usize>,
+}
+
+impl Cells {
+    fn with_capacity(rows: usize) -> Cells {
+        Cells {
+            buf: String::with_capacity(rows * 8),
+            ends: Vec::with_capacity(rows),
+            not_utf8: None,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.buf.get(start..self.ends[i]).unwrap_or("")
+    }
+
+    fn end(&mut self) {
+        self.ends.push(self.buf.len());
+    }
+}
+
+/// Appends `rows` values of one column chunk as text (empty for null).
+fn read_column(column: ColumnReader, rows: usize, how: As, out: &mut Cells) -> Result<(), String> {
     let mut defs: Vec<i16> = Vec::new();
     macro_rules! typed {
         ($r:expr, $show:expr) => {{
@@ -213,16 +250,18 @@ fn read_column(
                 if defs.is_empty() {
                     // A required column: one value per row.
                     for v in it.by_ref().take(records) {
-                        out.push($show(v));
+                        $show(v, &mut *out);
+                        out.end();
                     }
                 } else {
                     let max = defs.iter().copied().max().unwrap_or(0);
                     for &d in defs.iter().take(records) {
-                        if d < max {
-                            out.push(String::new());
-                        } else {
-                            out.push(it.next().map_or_else(String::new, &$show));
+                        if d == max
+                            && let Some(v) = it.next()
+                        {
+                            $show(v, &mut *out);
                         }
+                        out.end();
                     }
                 }
                 left -= records;
@@ -230,36 +269,58 @@ fn read_column(
             Ok(())
         }};
     }
-    let int = |v: i64| -> String {
-        match how {
-            As::Date => i32::try_from(v).map_or_else(|_| v.to_string(), date::format),
-            As::Timestamp(per_day) => {
-                i32::try_from(v.div_euclid(per_day)).map_or_else(|_| v.to_string(), date::format)
+    let int = |v: i64, out: &mut Cells| {
+        let days = match how {
+            As::Date => i32::try_from(v).ok(),
+            As::Timestamp(per_day) => i32::try_from(v.div_euclid(per_day)).ok(),
+            _ => None,
+        };
+        match days {
+            Some(d) => {
+                let (y, m, dd) = date::civil_from_days(d);
+                let _ = write!(out.buf, "{y:04}-{m:02}-{dd:02}");
             }
-            _ => v.to_string(),
+            None => {
+                let _ = write!(out.buf, "{v}");
+            }
         }
     };
-    let float = |v: f64| -> String {
+    let float = |v: f64, out: &mut Cells| {
         if v.fract() == 0.0 && v.abs() < 1e15 {
-            format!("{v:.0}")
+            let _ = write!(out.buf, "{v:.0}");
         } else {
-            v.to_string()
+            let _ = write!(out.buf, "{v}");
         }
     };
-    let text = |b: &[u8]| -> String {
-        std::str::from_utf8(b).map_or_else(|_| "\u{0}".to_string(), str::to_string)
+    let text = |b: &[u8], out: &mut Cells| match std::str::from_utf8(b) {
+        Ok(s) => out.buf.push_str(s),
+        Err(_) => {
+            if out.not_utf8.is_none() {
+                out.not_utf8 = Some(out.ends.len());
+            }
+        }
     };
     match column {
-        ColumnReader::BoolColumnReader(r) => typed!(r, |v: bool| v.to_string()),
-        ColumnReader::Int32ColumnReader(r) => typed!(r, |v: i32| int(i64::from(v))),
-        ColumnReader::Int64ColumnReader(r) => typed!(r, |v: i64| int(v)),
-        ColumnReader::FloatColumnReader(r) => typed!(r, |v: f32| float(f64::from(v))),
-        ColumnReader::DoubleColumnReader(r) => typed!(r, |v: f64| float(v)),
+        ColumnReader::BoolColumnReader(r) => typed!(r, |v: bool, o: &mut Cells| o
+            .buf
+            .push_str(if v { "true" } else { "false" })),
+        ColumnReader::Int32ColumnReader(r) => {
+            typed!(r, |v: i32, o: &mut Cells| int(i64::from(v), o))
+        }
+        ColumnReader::Int64ColumnReader(r) => typed!(r, |v: i64, o: &mut Cells| int(v, o)),
+        ColumnReader::FloatColumnReader(r) => {
+            typed!(r, |v: f32, o: &mut Cells| float(f64::from(v), o))
+        }
+        ColumnReader::DoubleColumnReader(r) => typed!(r, |v: f64, o: &mut Cells| float(v, o)),
         ColumnReader::ByteArrayColumnReader(r) => {
-            typed!(r, |v: parquet::data_type::ByteArray| text(v.data()))
+            typed!(r, |v: parquet::data_type::ByteArray, o: &mut Cells| text(
+                v.data(),
+                o
+            ))
         }
         ColumnReader::FixedLenByteArrayColumnReader(r) => {
-            typed!(r, |v: parquet::data_type::FixedLenByteArray| text(v.data()))
+            typed!(r, |v: parquet::data_type::FixedLenByteArray,
+                       o: &mut Cells| text(v.data(), o))
         }
         ColumnReader::Int96ColumnReader(_) => Err("INT96 values are not read".into()),
     }
