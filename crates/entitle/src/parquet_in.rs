@@ -59,7 +59,23 @@ pub fn read_persons_parquet(
     regions: &RegionIndex,
     on_error: OnError,
 ) -> Loaded {
+    // The `parquet` crate can panic on a corrupt file (fuzzing found assertions in its bit reader): the panic is
+    // caught, and its message, kept by a quiet hook while decoding, goes into the problem instead of stderr.
+    static LAST_PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|info| {
+        let p = info.payload();
+        let msg = p
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        if let Ok(mut last) = LAST_PANIC.lock() {
+            *last = Some(msg);
+        }
+    }));
     let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| to_csv(file, data)));
+    std::panic::set_hook(previous);
     let text = match decoded {
         Ok(Ok(text)) => text,
         Ok(Err(problems)) => {
@@ -69,13 +85,20 @@ pub fn read_persons_parquet(
             };
         }
         Err(_) => {
+            let why = LAST_PANIC
+                .lock()
+                .ok()
+                .and_then(|mut l| l.take())
+                .unwrap_or_default();
             return Loaded {
                 problems: vec![problem(
                     file,
                     0,
                     0,
                     "bad-parquet",
-                    "the Parquet decoder failed on this file (corrupt or unsupported)".into(),
+                    format!(
+                        "the Parquet decoder failed on this file (corrupt or unsupported): {why}"
+                    ),
                 )],
                 ..Loaded::default()
             };

@@ -314,6 +314,16 @@ fn a_corrupt_or_truncated_parquet_file_is_a_problem_not_a_crash() {
             f
         },
     ];
+    // A file found by fuzzing (fuzz/fuzz_targets/entitle_parquet.rs) on which the parquet crate 60.1 panics
+    // (`assertion failed: size <= src.len()` in bit_util.rs): the reader catches it and reports the file.
+    let found = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/parquet-decoder-panic.parquet"
+    ))
+    .unwrap();
+    let l = read_persons_parquet("f.parquet", found, &regions, OnError::Quarantine);
+    assert_eq!(l.problems.len(), 1, "{:#?}", l.problems);
+    assert_eq!(l.problems[0].code, "bad-parquet");
     for bytes in cases {
         let l = read_persons_parquet("x.parquet", bytes, &regions, OnError::Refuse);
         assert!(!l.problems.is_empty());
