@@ -79,12 +79,20 @@ pub fn validate(id: &str) -> Result<([u8; 18], i32, bool), IdError> {
 
 /// The id with its eight birth-date characters hidden: `530102********1234`.
 pub fn mask(id: &[u8]) -> String {
+    let mut s = String::with_capacity(18);
+    push_masked(&mut s, id);
+    s
+}
+
+/// Appends the masked id (see [`mask`]) to `out`, for writers of millions of rows.
+pub fn push_masked(out: &mut String, id: &[u8]) {
     if id.len() != 18 {
-        return "*".repeat(id.len());
+        out.extend(std::iter::repeat_n('*', id.len()));
+        return;
     }
-    let head = std::str::from_utf8(&id[..6]).unwrap_or("******");
-    let tail = std::str::from_utf8(&id[14..]).unwrap_or("****");
-    format!("{head}********{tail}")
+    out.push_str(std::str::from_utf8(&id[..6]).unwrap_or("******"));
+    out.push_str("********");
+    out.push_str(std::str::from_utf8(&id[14..]).unwrap_or("****"));
 }
 
 /// A valid id from its parts (for the synthetic generator and tests): address code, birth date, sequence.

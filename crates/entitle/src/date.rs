@@ -79,14 +79,7 @@ pub fn format(days: i32) -> String {
 
 /// Full years from `birth` to `at` (negative when `at` is before `birth`).
 pub fn age(birth: i32, at: i32) -> i32 {
-    let (by, bm, bd) = civil_from_days(birth);
-    let (ay, am, ad) = civil_from_days(at);
-    let mut years = ay - by;
-    // 29 February: the birthday of a common year is 1 March, i.e. not reached on 28 February.
-    if (am, ad) < (bm, bd) {
-        years -= 1;
-    }
-    years
+    age_and_months(birth, civil_from_days(at)).0
 }
 
 /// Age in full years and in full months at a date given as its civil `(year, month, day)`, with one calendar
@@ -95,10 +88,12 @@ pub fn age_and_months(birth: i32, at: (i32, u32, u32)) -> (i32, i32) {
     let (by, bm, bd) = civil_from_days(birth);
     let (ay, am, ad) = at;
     let mut years = ay - by;
+    // 29 February: the birthday of a common year is 1 March, i.e. not reached on 28 February.
     if (am, ad) < (bm, bd) {
         years -= 1;
     }
     let mut months = (ay - by) * 12 + am as i32 - bm as i32;
+    // The monthly anniversary of the 31st in a 30-day month is the 1st of the next month.
     if ad < bd {
         months -= 1;
     }
@@ -107,14 +102,7 @@ pub fn age_and_months(birth: i32, at: (i32, u32, u32)) -> (i32, i32) {
 
 /// Full months from `birth` to `at`.
 pub fn age_months(birth: i32, at: i32) -> i32 {
-    let (by, bm, bd) = civil_from_days(birth);
-    let (ay, am, ad) = civil_from_days(at);
-    let mut months = (ay - by) * 12 + am as i32 - bm as i32;
-    // The monthly anniversary of the 31st in a 30-day month is the 1st of the next month.
-    if ad < bd {
-        months -= 1;
-    }
-    months
+    age_and_months(birth, civil_from_days(at)).1
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 
 use std::fmt::Write as _;
 
-use minsheng_core::diag::{Diagnostic, Severity};
+use minsheng_core::diag::Diagnostic;
 use parquet::basic::{ConvertedType, LogicalType, TimeUnit, Type as Physical};
 use parquet::column::reader::ColumnReader;
 use parquet::file::reader::{FileReader, SerializedFileReader};
@@ -18,27 +18,11 @@ use rayon::prelude::*;
 
 use crate::date;
 use crate::regions::RegionIndex;
-use crate::registry::{Loaded, OPTIONAL, OnError, REQUIRED, read_persons};
+use crate::registry::{Loaded, OPTIONAL, OnError, REQUIRED, Strings, read_persons};
+use crate::run::{error, push_field};
 
 /// Rows decoded per call of the column reader.
 const BATCH: usize = 65_536;
-
-fn problem(
-    file: &str,
-    line: usize,
-    column: usize,
-    code: &'static str,
-    message: String,
-) -> Diagnostic {
-    Diagnostic {
-        severity: Severity::Error,
-        file: file.to_string(),
-        line,
-        column,
-        code,
-        message,
-    }
-}
 
 /// How one column's values become text.
 #[derive(Clone, Copy)]
@@ -91,7 +75,7 @@ pub fn read_persons_parquet(
                 .and_then(|mut l| l.take())
                 .unwrap_or_default();
             return Loaded {
-                problems: vec![problem(
+                problems: vec![error(
                     file,
                     0,
                     0,
@@ -117,7 +101,7 @@ pub fn read_persons_parquet(
 
 /// The file as the CSV text of the columns a persons file may have.
 fn to_csv(file: &str, data: Vec<u8>) -> Result<String, Vec<Diagnostic>> {
-    let bad = |m: String| vec![problem(file, 0, 0, "bad-parquet", m)];
+    let bad = |m: String| vec![error(file, 0, 0, "bad-parquet", m)];
     let reader = SerializedFileReader::new(bytes::Bytes::from(data))
         .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
     let meta = reader.metadata();
@@ -176,11 +160,14 @@ fn to_csv(file: &str, data: Vec<u8>) -> Result<String, Vec<Diagnostic>> {
                 let column = group
                     .get_column_reader(*i)
                     .map_err(|e| bad(format!("column {name:?}: {e}")))?;
-                let mut c = Cells::with_capacity(rows);
+                let mut c = Cells {
+                    cells: Strings::with_capacity(rows, rows * 8),
+                    not_utf8: None,
+                };
                 read_column(column, rows, *how, &mut c)
                     .map_err(|e| bad(format!("column {name:?}, row group {g}: {e}")))?;
                 if let Some(r) = c.not_utf8 {
-                    return Err(vec![problem(
+                    return Err(vec![error(
                         file,
                         first_row + r + 1,
                         k + 1,
@@ -188,26 +175,22 @@ fn to_csv(file: &str, data: Vec<u8>) -> Result<String, Vec<Diagnostic>> {
                         format!("{name}: the value is not UTF-8 text"),
                     )]);
                 }
-                if c.len() != rows {
+                if c.cells.len() != rows {
                     return Err(bad(format!(
                         "column {name:?} has {} values in row group {g}, which has {rows} rows",
-                        c.len()
+                        c.cells.len()
                     )));
                 }
                 cells.push(c);
             }
-            let mut text = String::with_capacity(cells.iter().map(|c| c.buf.len() + rows).sum());
+            let mut text =
+                String::with_capacity(cells.iter().map(|c| c.cells.bytes() + rows).sum());
             for r in 0..rows {
                 for (k, c) in cells.iter().enumerate() {
                     if k > 0 {
                         text.push(',');
                     }
-                    let v = c.get(r);
-                    if v.contains([',', '"', '\n', '\r']) {
-                        let _ = write!(text, "\"{}\"", v.replace('"', "\"\""));
-                    } else {
-                        text.push_str(v);
-                    }
+                    push_field(&mut text, c.cells.get(r));
                 }
                 text.push('\n');
             }
@@ -222,35 +205,10 @@ fn to_csv(file: &str, data: Vec<u8>) -> Result<String, Vec<Diagnostic>> {
     Ok(text)
 }
 
-/// The text of a column's cells end to end.
+/// The text of a column's cells, and the first row whose bytes are not UTF-8.
 struct Cells {
-    buf: String,
-    ends: Vec<usize>,
-    /// The first row whose bytes are not UTF-8.
+    cells: Strings,
     not_utf8: Option<usize>,
-}
-
-impl Cells {
-    fn with_capacity(rows: usize) -> Cells {
-        Cells {
-            buf: String::with_capacity(rows * 8),
-            ends: Vec::with_capacity(rows),
-            not_utf8: None,
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    fn get(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        self.buf.get(start..self.ends[i]).unwrap_or("")
-    }
-
-    fn end(&mut self) {
-        self.ends.push(self.buf.len());
-    }
 }
 
 /// Appends `rows` values of one column chunk as text (empty for null).
@@ -274,7 +232,7 @@ fn read_column(column: ColumnReader, rows: usize, how: As, out: &mut Cells) -> R
                     // A required column: one value per row.
                     for v in it.by_ref().take(records) {
                         $show(v, &mut *out);
-                        out.end();
+                        out.cells.end();
                     }
                 } else {
                     let max = defs.iter().copied().max().unwrap_or(0);
@@ -284,7 +242,7 @@ fn read_column(column: ColumnReader, rows: usize, how: As, out: &mut Cells) -> R
                         {
                             $show(v, &mut *out);
                         }
-                        out.end();
+                        out.cells.end();
                     }
                 }
                 left -= records;
@@ -301,31 +259,32 @@ fn read_column(column: ColumnReader, rows: usize, how: As, out: &mut Cells) -> R
         match days {
             Some(d) => {
                 let (y, m, dd) = date::civil_from_days(d);
-                let _ = write!(out.buf, "{y:04}-{m:02}-{dd:02}");
+                let _ = write!(out.cells.text_mut(), "{y:04}-{m:02}-{dd:02}");
             }
             None => {
-                let _ = write!(out.buf, "{v}");
+                let _ = write!(out.cells.text_mut(), "{v}");
             }
         }
     };
     let float = |v: f64, out: &mut Cells| {
         if v.fract() == 0.0 && v.abs() < 1e15 {
-            let _ = write!(out.buf, "{v:.0}");
+            let _ = write!(out.cells.text_mut(), "{v:.0}");
         } else {
-            let _ = write!(out.buf, "{v}");
+            let _ = write!(out.cells.text_mut(), "{v}");
         }
     };
     let text = |b: &[u8], out: &mut Cells| match std::str::from_utf8(b) {
-        Ok(s) => out.buf.push_str(s),
+        Ok(s) => out.cells.text_mut().push_str(s),
         Err(_) => {
             if out.not_utf8.is_none() {
-                out.not_utf8 = Some(out.ends.len());
+                out.not_utf8 = Some(out.cells.len());
             }
         }
     };
     match column {
         ColumnReader::BoolColumnReader(r) => typed!(r, |v: bool, o: &mut Cells| o
-            .buf
+            .cells
+            .text_mut()
             .push_str(if v { "true" } else { "false" })),
         ColumnReader::Int32ColumnReader(r) => {
             typed!(r, |v: i32, o: &mut Cells| int(i64::from(v), o))

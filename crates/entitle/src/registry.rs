@@ -37,7 +37,22 @@ impl Strings {
 
     pub fn push(&mut self, s: &str) {
         self.buf.push_str(s);
+        self.end();
+    }
+
+    /// The buffer, to write the text of the next string into; [`Strings::end`] closes that string.
+    pub(crate) fn text_mut(&mut self) -> &mut String {
+        &mut self.buf
+    }
+
+    /// Closes the string written since the last one ended.
+    pub(crate) fn end(&mut self) {
         self.ends.push(self.buf.len());
+    }
+
+    /// The bytes of all strings.
+    pub(crate) fn bytes(&self) -> usize {
+        self.buf.len()
     }
 
     pub fn get(&self, i: usize) -> &str {
@@ -622,7 +637,7 @@ pub fn read_persons(file: &str, text: &str, regions: &RegionIndex, on_error: OnE
     } else {
         split_chunks(body)
             .into_par_iter()
-            .map(|(first_line, part)| parse_plain(part, cols, regions, first_line))
+            .map(|part| parse_plain(&part, cols, regions))
             .collect()
     };
     let mut problems: Vec<RowProblem> = Vec::new();
@@ -704,8 +719,15 @@ fn line_texts(body: &str, first: u32, lines: &[u32]) -> Vec<String> {
     out
 }
 
+/// A piece of a CSV body cut at a line end: the line number of its first line, its number of line feeds, its text.
+pub(crate) struct Part<'t> {
+    pub first_line: u32,
+    pub lines: u32,
+    pub text: &'t str,
+}
+
 /// Splits the body into about 4 × threads pieces at line ends, each with the line number of its first line.
-pub(crate) fn split_chunks(body: &str) -> Vec<(u32, &str)> {
+pub(crate) fn split_chunks(body: &str) -> Vec<Part<'_>> {
     let n = (rayon::current_num_threads() * 4).max(1);
     let target = (body.len() / n).max(1 << 16);
     let mut parts = Vec::new();
@@ -728,10 +750,14 @@ pub(crate) fn split_chunks(body: &str) -> Vec<(u32, &str)> {
     parts
         .into_iter()
         .zip(counts)
-        .map(|(p, c)| {
-            let first = line;
-            line += c;
-            (first, p)
+        .map(|(text, lines)| {
+            let first_line = line;
+            line += lines;
+            Part {
+                first_line,
+                lines,
+                text,
+            }
         })
         .collect()
 }
@@ -740,10 +766,10 @@ fn split_fields(line: &str) -> Vec<&str> {
     line.split(',').collect()
 }
 
-fn parse_plain(part: &str, cols: Cols, regions: &RegionIndex, first_line: u32) -> Chunk {
+fn parse_plain(part: &Part<'_>, cols: Cols, regions: &RegionIndex) -> Chunk {
     // Size the columns from the first line so that they do not grow (and copy) while parsing.
-    let rows = part.bytes().filter(|&b| b == b'\n').count() + 1;
-    let first = part.split('\n').next().unwrap_or("");
+    let rows = part.lines as usize + 1;
+    let first = part.text.split('\n').next().unwrap_or("");
     let cell = |k: usize| {
         first
             .split(',')
@@ -755,7 +781,7 @@ fn parse_plain(part: &str, cols: Cols, regions: &RegionIndex, first_line: u32) -
         problems: Vec::new(),
         bad: Vec::new(),
     };
-    for_each_row(part, first_line, cols.width, |fields, line| {
+    for_each_row(part.text, part.first_line, cols.width, |fields, line| {
         row(fields, line, cols, regions, &mut chunk);
     });
     chunk

@@ -19,7 +19,7 @@ use crate::regions::RegionIndex;
 use crate::registry::Registry;
 
 /// An error at a place of a file.
-fn error(
+pub(crate) fn error(
     file: &str,
     line: usize,
     column: usize,
@@ -176,17 +176,22 @@ pub fn read_recipients(
             .unwrap_or("");
         let parts: Vec<Listed> = crate::registry::split_chunks(body)
             .into_par_iter()
-            .map(|(first, part)| {
+            .map(|part| {
                 let (mut listed, mut problems) = (Vec::new(), Vec::new());
-                crate::registry::for_each_row(part, first, header.len(), |cells, line| {
-                    let line = line as usize;
-                    match (cells.get(ic), cells.get(pc)) {
-                        (Some(item), Some(pid)) => {
-                            check(line, item, pid, &mut listed, &mut problems)
+                crate::registry::for_each_row(
+                    part.text,
+                    part.first_line,
+                    header.len(),
+                    |cells, line| {
+                        let line = line as usize;
+                        match (cells.get(ic), cells.get(pc)) {
+                            (Some(item), Some(pid)) => {
+                                check(line, item, pid, &mut listed, &mut problems)
+                            }
+                            _ => problems.push(width_problem(line, cells.len())),
                         }
-                        _ => problems.push(width_problem(line, cells.len())),
-                    }
-                });
+                    },
+                );
                 (listed, problems)
             })
             .collect();
@@ -371,7 +376,9 @@ pub struct ItemOutcome {
     pub wrong: Vec<u32>,
     /// Units that cannot be decided, with the parameters that have no value for them.
     pub undetermined: Vec<u32>,
-    pub missing_params: Vec<String>,
+    /// The parameters (indices into the catalogue's) the rule reads that have no value in some region where
+    /// persons of the registry live.
+    pub missing_params: Vec<usize>,
     /// Per unit of `entitled`, the amount (元/月) when the item has one.
     pub amounts: Vec<f64>,
     /// Per unit of `wrong`, the conditions of the rule that fail (`; `-separated).
@@ -399,6 +406,19 @@ pub struct Outcome {
     pub at: i32,
     pub items: Vec<ItemOutcome>,
     pub coverage: Vec<Coverage>,
+    /// The residence region of each household (its first member's), computed once for the run, the
+    /// observations and the files.
+    hh_region: Vec<u32>,
+}
+
+impl Outcome {
+    /// The residence region of a unit of an item.
+    fn region_of(&self, reg: &Registry, item: &Item, u: u32) -> u32 {
+        match item.unit {
+            Unit::Person => reg.persons.residence_region[u as usize],
+            Unit::Household => self.hh_region[u as usize],
+        }
+    }
 }
 
 /// The residence region of a unit (a household's is its first member's).
@@ -489,6 +509,7 @@ pub fn run(
         at,
         items,
         coverage,
+        hh_region: shared.hh_region,
     }
 }
 
@@ -546,15 +567,14 @@ fn evaluate_item(sh: &Shared<'_, '_>, item: &Item, listed: &[u32]) -> ItemOutcom
     // Only the rule's parameters decide; an amount whose parameter has no value is left empty.
     let used = params_of(&item.rule.root);
     let undetermined_person = undetermined_persons(sh, item, &used);
-    let missing_params: Vec<String> = used
-        .iter()
-        .filter(|&&k| {
+    let missing_params: Vec<usize> = used
+        .into_iter()
+        .filter(|&k| {
             ctx.params[k]
                 .iter()
                 .zip(&sh.present)
                 .any(|(v, present)| v.is_none() && *present)
         })
-        .map(|&k| k.to_string())
         .collect();
     let mut receiving = vec![false; sh.units(item)];
     for &p in listed {
@@ -661,7 +681,7 @@ fn first_person_of(item: &Item, reg: &Registry, units: &[u32]) -> Vec<u32> {
     }
 }
 
-/// The number of values two ascending lists share.
+/// The values two ascending lists share.
 fn common(a: &[u32], b: &[u32]) -> Vec<u32> {
     let (mut i, mut j, mut out) = (0, 0, Vec::new());
     while i < a.len() && j < b.len() {
@@ -758,21 +778,17 @@ pub fn observations(
     outcome: &Outcome,
 ) -> String {
     let year = date::civil_from_days(outcome.at).0;
-    let hh_region = household_regions(reg);
     let mut s = String::from("indicator,region,year,value,source\n");
     for (item, o) in catalogue.items.iter().zip(&outcome.items) {
         let Some(link) = &item.indicator else {
             continue;
         };
-        let region_of = |u: u32| match item.unit {
-            Unit::Person => reg.persons.residence_region[u as usize],
-            Unit::Household => hh_region[u as usize],
-        };
+        let region_of = |u: u32| outcome.region_of(reg, item, u);
         // Every region where the registry has units of this item counts, entitled or not.
         let mut units = vec![false; regions.len()];
         match item.unit {
             Unit::Person => reg.persons.residence_region.iter(),
-            Unit::Household => hh_region.iter(),
+            Unit::Household => outcome.hh_region.iter(),
         }
         .for_each(|&r| {
             if let Some(x) = units.get_mut(r as usize) {
@@ -856,17 +872,9 @@ fn failing(ctx: &Ctx<'_>, item: &Item, persons: &[u32]) -> Vec<String> {
         .collect()
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// Appends a CSV cell (quoted when it holds a comma, a quote or a line break).
-fn push_field(out: &mut String, s: &str) {
-    if s.contains([',', '"', '\n']) {
+pub(crate) fn push_field(out: &mut String, s: &str) {
+    if s.contains([',', '"', '\n', '\r']) {
         out.push('"');
         out.push_str(&s.replace('"', "\"\""));
         out.push('"');
@@ -906,7 +914,6 @@ pub fn write(
     lists: Lists,
 ) -> std::io::Result<Vec<std::path::PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let hh_region = household_regions(reg);
     let params = catalogue.resolve_params(outcome.at, regions);
     let codes: Vec<String> = (0..regions.len() as u32).map(|r| regions.code(r)).collect();
     let mut written = Vec::new();
@@ -936,11 +943,7 @@ pub fn write(
         out.push(',');
         let c = &reg.persons.citizen[p];
         match ids {
-            Ids::Masked => {
-                out.push_str(std::str::from_utf8(&c[..6]).unwrap_or("******"));
-                out.push_str("********");
-                out.push_str(std::str::from_utf8(&c[14..]).unwrap_or("****"));
-            }
+            Ids::Masked => crate::citizen::push_masked(out, c),
             Ids::Revealed => out.push_str(std::str::from_utf8(c).unwrap_or("")),
         }
         out.push(',');
@@ -949,10 +952,7 @@ pub fn write(
             reg.households.id.get(reg.persons.household[p] as usize),
         );
         out.push(',');
-        let r = match item.unit {
-            Unit::Person => reg.persons.residence_region[u as usize],
-            Unit::Household => hh_region[u as usize],
-        };
+        let r = outcome.region_of(reg, item, u);
         out.push_str(codes.get(r as usize).map_or("", String::as_str));
     };
     // Every row of one list, formatted in parallel blocks.
@@ -1027,19 +1027,15 @@ pub fn write(
         writeln!(f, "{head},parameters_without_value")?;
         for (item, o) in catalogue.items.iter().zip(&outcome.items) {
             // Per unit, the parameters without value in its own region.
-            let missing: Vec<usize> = o
-                .missing_params
-                .iter()
-                .filter_map(|k| k.parse::<usize>().ok())
-                .collect();
             let why = |out: &mut String, k: usize| {
                 out.push(',');
-                let r = o.undetermined.get(k).map_or(0, |&u| match item.unit {
-                    Unit::Person => reg.persons.residence_region[u as usize],
-                    Unit::Household => hh_region[u as usize],
-                }) as usize;
+                let r = o
+                    .undetermined
+                    .get(k)
+                    .map_or(0, |&u| outcome.region_of(reg, item, u))
+                    as usize;
                 let mut first = true;
-                for &p in &missing {
+                for &p in &o.missing_params {
                     if params
                         .get(p)
                         .and_then(|v| v.get(r))
@@ -1064,13 +1060,16 @@ pub fn write(
         f,
         "item,region,region_name,level,entitled,served,missed,wrong,undetermined,coverage_pct"
     )?;
+    let mut name = String::new();
     for c in &outcome.coverage {
+        name.clear();
+        push_field(&mut name, &c.region_name);
         writeln!(
             f,
             "{},{},{},{},{},{},{},{},{},{}",
             c.item,
             c.region,
-            csv_field(&c.region_name),
+            name,
             c.level,
             c.entitled,
             c.served,
