@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use minsheng_core::diag::Diagnostic;
+use minsheng_entitle::blocks::Source;
 use minsheng_entitle::catalogue::{self, Catalogue, Context};
 use minsheng_entitle::regions::RegionIndex;
 use minsheng_entitle::registry::{self, OnError, Registry};
@@ -401,20 +402,14 @@ fn load_all(
     let t0 = Instant::now();
     let path = persons_path(registry);
     let name = path.to_string_lossy().into_owned();
-    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {name}"))?;
     let loaded = if path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
     {
+        let bytes = std::fs::read(&path).with_context(|| format!("cannot read {name}"))?;
         minsheng_entitle::parquet_in::read_persons_parquet(&name, bytes, &regions, on_error)
     } else {
-        let text = String::from_utf8(bytes).map_err(|e| {
-            anyhow::anyhow!(
-                "{name} is not UTF-8 text (at byte {})",
-                e.utf8_error().valid_up_to()
-            )
-        })?;
-        registry::read_persons(&name, &text, &regions, on_error)
+        registry::read_persons_from(&name, Source::File(&path), &regions, on_error)
     };
     if !loaded.problems.is_empty() {
         print_diags(&loaded.problems);
@@ -461,7 +456,7 @@ fn load_all(
     let recipients = match rec_file {
         Some(rf) => {
             let name = rf.to_string_lossy().into_owned();
-            match run::read_recipients(&name, &read(&name)?, &cat, &reg) {
+            match run::read_recipients_from(&name, Source::File(&rf), &cat, &reg) {
                 Ok(r) => r,
                 Err(d) => {
                     print_diags(&d);

@@ -11,6 +11,7 @@
 //!
 //! Depends on `minsheng-core` only (regions, diagnostics, the seeds for quotes).
 
+pub mod blocks;
 pub mod cases;
 pub mod catalogue;
 pub mod citizen;
@@ -24,3 +25,4 @@ pub mod registry;
 pub mod run;
 pub mod shipped;
 pub mod synth;
+mod timings;

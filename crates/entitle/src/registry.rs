@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHasher;
 use std::hash::Hasher;
 
+use crate::blocks::{BLOCK, Blocks, Source};
 use crate::citizen;
 use crate::date;
 use crate::fields::{FLAGS, HukouType, Sex, flag_bit};
@@ -60,6 +61,12 @@ impl Strings {
         self.buf.get(start..self.ends[i]).unwrap_or("")
     }
 
+    /// The bytes of string `i` (for comparisons and hashes: no character-boundary checks).
+    pub(crate) fn bytes_of(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.buf.as_bytes().get(start..self.ends[i]).unwrap_or(&[])
+    }
+
     pub fn len(&self) -> usize {
         self.ends.len()
     }
@@ -72,6 +79,11 @@ impl Strings {
         let base = self.buf.len();
         self.buf.push_str(&other.buf);
         self.ends.extend(other.ends.iter().map(|e| e + base));
+    }
+
+    fn reserve(&mut self, n: usize, bytes: usize) {
+        self.ends.reserve(n.saturating_sub(self.ends.len()));
+        self.buf.reserve(bytes.saturating_sub(self.buf.len()));
     }
 
     fn select(&self, keep: &[bool]) -> Strings {
@@ -165,96 +177,44 @@ impl Persons {
         self.birth.is_empty()
     }
 
-    /// Room for `n` persons whose ids and household ids take about `id_bytes` and `hh_bytes` bytes.
-    fn with_capacity(n: usize, id_bytes: usize, hh_bytes: usize) -> Persons {
-        Persons {
-            id: Strings::with_capacity(n, id_bytes),
-            citizen: Vec::with_capacity(n),
-            birth: Vec::with_capacity(n),
-            sex: Vec::with_capacity(n),
-            hukou_type: Vec::with_capacity(n),
-            hukou_region: Vec::with_capacity(n),
-            residence_region: Vec::with_capacity(n),
-            residence_since: Vec::with_capacity(n),
-            disability_category: Vec::with_capacity(n),
-            disability_grade: Vec::with_capacity(n),
-            flags: Vec::with_capacity(n),
-            household: Vec::with_capacity(n),
-            income: Vec::with_capacity(n),
-            line: Vec::with_capacity(n),
-            household_key: Strings::with_capacity(n, hh_bytes),
+    /// Room for `n` persons whose ids take about `id_bytes` bytes (reserved, not touched: pages are given by
+    /// the system when first written).
+    fn reserve(&mut self, n: usize, id_bytes: usize) {
+        fn r<T>(v: &mut Vec<T>, n: usize) {
+            v.reserve_exact(n.saturating_sub(v.len()));
         }
+        r(&mut self.citizen, n);
+        r(&mut self.birth, n);
+        r(&mut self.sex, n);
+        r(&mut self.hukou_type, n);
+        r(&mut self.hukou_region, n);
+        r(&mut self.residence_region, n);
+        r(&mut self.residence_since, n);
+        r(&mut self.disability_category, n);
+        r(&mut self.disability_grade, n);
+        r(&mut self.flags, n);
+        r(&mut self.household, n);
+        r(&mut self.income, n);
+        r(&mut self.line, n);
+        self.id.reserve(n, id_bytes);
+        self.household_key.reserve(n, id_bytes);
     }
 
-    /// The persons of several parts end to end, the columns copied in parallel.
-    fn concat(parts: Vec<Persons>) -> Persons {
-        fn cat<T: Copy + Send + Sync>(
-            parts: &[Persons],
-            f: impl Fn(&Persons) -> &Vec<T>,
-        ) -> Vec<T> {
-            let mut v = Vec::with_capacity(parts.iter().map(|p| f(p).len()).sum());
-            for p in parts {
-                v.extend_from_slice(f(p));
-            }
-            v
-        }
-        fn strings(parts: &[Persons], f: impl Fn(&Persons) -> &Strings) -> Strings {
-            let mut s = Strings::default();
-            for p in parts {
-                s.extend(f(p));
-            }
-            s
-        }
-        if parts.len() == 1 {
-            return parts.into_iter().next().unwrap_or_default();
-        }
-        let p = &parts[..];
-        let ((id, household_key), ((citizen, birth), (flags, income))) = rayon::join(
-            || {
-                rayon::join(
-                    || strings(p, |x| &x.id),
-                    || strings(p, |x| &x.household_key),
-                )
-            },
-            || {
-                rayon::join(
-                    || rayon::join(|| cat(p, |x| &x.citizen), || cat(p, |x| &x.birth)),
-                    || rayon::join(|| cat(p, |x| &x.flags), || cat(p, |x| &x.income)),
-                )
-            },
-        );
-        let ((sex, hukou_type), ((hukou_region, residence_region), (residence_since, line))) =
-            rayon::join(
-                || rayon::join(|| cat(p, |x| &x.sex), || cat(p, |x| &x.hukou_type)),
-                || {
-                    rayon::join(
-                        || {
-                            rayon::join(
-                                || cat(p, |x| &x.hukou_region),
-                                || cat(p, |x| &x.residence_region),
-                            )
-                        },
-                        || rayon::join(|| cat(p, |x| &x.residence_since), || cat(p, |x| &x.line)),
-                    )
-                },
-            );
-        Persons {
-            id,
-            citizen,
-            birth,
-            sex,
-            hukou_type,
-            hukou_region,
-            residence_region,
-            residence_since,
-            disability_category: cat(p, |x| &x.disability_category),
-            disability_grade: cat(p, |x| &x.disability_grade),
-            flags,
-            household: cat(p, |x| &x.household),
-            income,
-            line,
-            household_key,
-        }
+    /// Extends the fixed-width columns to `n` rows of zeros (the strings are appended separately).
+    fn grow(&mut self, n: usize) {
+        self.citizen.resize(n, [0; 18]);
+        self.birth.resize(n, 0);
+        self.sex.resize(n, 0);
+        self.hukou_type.resize(n, 0);
+        self.hukou_region.resize(n, 0);
+        self.residence_region.resize(n, 0);
+        self.residence_since.resize(n, 0);
+        self.disability_category.resize(n, 0);
+        self.disability_grade.resize(n, 0);
+        self.flags.resize(n, 0);
+        self.household.resize(n, 0);
+        self.income.resize(n, 0.0);
+        self.line.resize(n, 0);
     }
 
     fn select(&self, keep: &[bool]) -> Persons {
@@ -353,8 +313,12 @@ pub struct Loaded {
 }
 
 fn hash(s: &str) -> u64 {
+    hash_bytes(s.as_bytes())
+}
+
+fn hash_bytes(s: &[u8]) -> u64 {
     let mut h = FxHasher::default();
-    h.write(s.as_bytes());
+    h.write(s);
     h.finish()
 }
 
@@ -369,7 +333,7 @@ impl Registry {
         let ids = &self.persons.id;
         let n = ids.len();
         if hint < n {
-            match ids.get(hint).cmp(id) {
+            match ids.bytes_of(hint).cmp(id.as_bytes()) {
                 std::cmp::Ordering::Equal => return Some(hint),
                 std::cmp::Ordering::Less if self.ids_sorted => {
                     // Gallop: find a step past `id`, then search the last step.
@@ -379,7 +343,7 @@ impl Registry {
                         if at >= n {
                             break n;
                         }
-                        match ids.get(at).cmp(id) {
+                        match ids.bytes_of(at).cmp(id.as_bytes()) {
                             std::cmp::Ordering::Equal => return Some(at),
                             std::cmp::Ordering::Less => {
                                 lo = at;
@@ -391,7 +355,7 @@ impl Registry {
                     let (mut a, mut b) = (lo + 1, hi);
                     while a < b {
                         let m = a + (b - a) / 2;
-                        match ids.get(m).cmp(id) {
+                        match ids.bytes_of(m).cmp(id.as_bytes()) {
                             std::cmp::Ordering::Equal => return Some(m),
                             std::cmp::Ordering::Less => a = m + 1,
                             std::cmp::Ordering::Greater => b = m,
@@ -418,100 +382,34 @@ impl Registry {
             .iter()
             .take_while(|&&(x, _)| x == h)
             .map(|&(_, i)| i as usize)
-            .find(|&i| self.persons.id.get(i) == id)
+            .find(|&i| self.persons.id.bytes_of(i) == id.as_bytes())
     }
 
     /// Builds a registry from persons (assigns households, the id lookup). Used by the reader, the YAML cases and
     /// the synthetic generator.
     pub fn from_persons(persons: Persons) -> Registry {
-        Registry::from_persons_sorted(persons, None)
+        Registry::from_persons_sorted(persons, None, None)
     }
 
     /// As [`Registry::from_persons`], with the `(hash of person id, index)` pairs already sorted when the caller
     /// has them (the reader sorts them to find duplicate ids).
-    fn from_persons_sorted(mut persons: Persons, by_id: Option<Vec<(u64, u32)>>) -> Registry {
+    fn from_persons_sorted(
+        mut persons: Persons,
+        by_id: Option<Vec<(u64, u32)>>,
+        grouped: Option<(Households, Vec<u32>)>,
+    ) -> Registry {
         let n = persons.len();
-        // Households in order of first appearance. Members are usually on consecutive rows: group runs of equal
-        // consecutive keys first, then runs with the same key (a household whose rows are apart).
-        let keys = &persons.household_key;
-        let run_starts: Vec<u32> = {
-            let mut v = Vec::with_capacity(n / 2 + 1);
-            for i in 0..n {
-                if i == 0 || keys.get(i) != keys.get(i - 1) {
-                    v.push(i as u32);
-                }
-            }
-            v
-        };
-        let mut keyed: Vec<(u64, u32)> = run_starts
-            .par_iter()
-            .enumerate()
-            .map(|(r, &i)| (hash(keys.get(i as usize)), r as u32))
-            .collect();
-        keyed.par_sort_unstable();
-        // The first run of each run's household (by position: runs are in row order).
-        let mut first_run = vec![u32::MAX; run_starts.len()];
-        for g in keyed.chunk_by(|a, b| a.0 == b.0) {
-            // Within one hash, group by the actual key (collisions are rare).
-            for (a, &(_, ra)) in g.iter().enumerate() {
-                if first_run[ra as usize] != u32::MAX {
-                    continue;
-                }
-                first_run[ra as usize] = ra;
-                let ka = keys.get(run_starts[ra as usize] as usize);
-                for &(_, rb) in &g[a + 1..] {
-                    if first_run[rb as usize] == u32::MAX
-                        && keys.get(run_starts[rb as usize] as usize) == ka
-                    {
-                        first_run[rb as usize] = ra.min(rb);
-                    }
-                }
-            }
-        }
-        drop(keyed);
-        // Every person's first member (the first row of the first run of its household).
-        let mut first_of = vec![0u32; n];
-        for (r, &start) in run_starts.iter().enumerate() {
-            let end = run_starts.get(r + 1).map_or(n, |&e| e as usize);
-            let f = run_starts[first_run[r] as usize];
-            first_of[start as usize..end].fill(f);
-        }
-        // Number households by their first member's position.
-        let mut index_of_first = vec![u32::MAX; n];
-        let mut households = Households::default();
-        for &f in &first_of {
-            let f = f as usize;
-            if index_of_first[f] == u32::MAX {
-                index_of_first[f] = households.id.len() as u32;
-                households.id.push(persons.household_key.get(f));
-            }
-        }
-        let nh = households.id.len();
-        persons.household = (0..n)
-            .map(|p| index_of_first[first_of[p] as usize])
-            .collect();
-        let mut start = vec![0u32; nh + 1];
-        for &h in &persons.household {
-            start[h as usize + 1] += 1;
-        }
-        for h in 0..nh {
-            start[h + 1] += start[h];
-        }
-        let mut fill = start.clone();
-        let mut members = vec![0u32; n];
-        for (p, &h) in persons.household.iter().enumerate() {
-            members[fill[h as usize] as usize] = p as u32;
-            fill[h as usize] += 1;
-        }
-        households.start = start;
-        households.members = members;
+        let mut laps = crate::timings::Laps::new("registry");
+        let (households, household) = grouped.unwrap_or_else(|| group_households(&persons));
+        persons.household = household;
+        laps.lap("households");
         let lookup = by_id.unwrap_or_else(|| {
-            let mut v: Vec<(u64, u32)> = (0..n)
-                .into_par_iter()
-                .map(|i| (hash(persons.id.get(i)), i as u32))
-                .collect();
-            v.par_sort_unstable();
-            v
+            sort_pairs(
+                (0..n)
+                    .into_par_iter()
+                    .map(|i| (hash_bytes(persons.id.bytes_of(i)), i as u32))
+                    .collect(),
+            )
         });
         let bits = (usize::BITS - n.leading_zeros()).clamp(1, 30);
         let dir_shift = 64 - bits;
@@ -522,9 +420,11 @@ impl Registry {
         for b in 1..dir.len() {
             dir[b] += dir[b - 1];
         }
+        laps.lap("lookup");
         let ids_sorted = (1..n)
             .into_par_iter()
-            .all(|i| persons.id.get(i - 1) < persons.id.get(i));
+            .all(|i| persons.id.bytes_of(i - 1) < persons.id.bytes_of(i));
+        laps.lap("ids_sorted");
         Registry {
             persons,
             households,
@@ -568,16 +468,31 @@ const NONE: usize = usize::MAX;
 /// A row-level problem found while parsing: line, column number (1-based, 0 = whole row), code, message.
 type RowProblem = (u32, usize, &'static str, String);
 
-struct Chunk {
-    persons: Persons,
-    problems: Vec<RowProblem>,
-    /// Lines with problems (not kept in the persons).
-    bad: Vec<u32>,
-}
-
 /// Reads a persons CSV.
 pub fn read_persons(file: &str, text: &str, regions: &RegionIndex, on_error: OnError) -> Loaded {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    read_persons_bytes(file, text.as_bytes(), regions, on_error)
+}
+
+/// Reads a persons CSV from its bytes.
+pub fn read_persons_bytes(
+    file: &str,
+    bytes: &[u8],
+    regions: &RegionIndex,
+    on_error: OnError,
+) -> Loaded {
+    read_persons_from(file, Source::Bytes(bytes), regions, on_error)
+}
+
+/// Reads a persons CSV from a file or bytes, in blocks of whole lines: each block is cut into parts parsed in
+/// parallel straight into the registry's columns. The text is checked to be UTF-8 part by part; a line that is
+/// not UTF-8 is a problem of that line. Once a block holds a double quote, the rest of the file is read whole and
+/// parsed by the `csv` crate (a quoted cell may hold a line end).
+pub fn read_persons_from(
+    file: &str,
+    src: Source<'_>,
+    regions: &RegionIndex,
+    on_error: OnError,
+) -> Loaded {
     let mut loaded = Loaded::default();
     let diag = |line: u32, column: usize, code: &'static str, message: String| Diagnostic {
         severity: Severity::Error,
@@ -587,8 +502,29 @@ pub fn read_persons(file: &str, text: &str, regions: &RegionIndex, on_error: OnE
         code,
         message,
     };
-    let header_end = text.find('\n').unwrap_or(text.len());
-    let header_line = text.get(..header_end).unwrap_or("").trim_end_matches('\r');
+    let io_error = |e: std::io::Error| {
+        let mut l = Loaded::default();
+        l.problems
+            .push(diag(0, 0, "io", format!("cannot read the file: {e}")));
+        l
+    };
+    let mut blocks = match src.open() {
+        Ok(r) => Blocks::new(r, BLOCK),
+        Err(e) => return io_error(e),
+    };
+    let header_bytes = match blocks.header() {
+        Ok(h) => h,
+        Err(e) => return io_error(e),
+    };
+    let Ok(header_line) = std::str::from_utf8(&header_bytes) else {
+        loaded.problems.push(diag(
+            1,
+            0,
+            "not-utf8",
+            "the header is not UTF-8 text".into(),
+        ));
+        return loaded;
+    };
     if header_line.trim().is_empty() {
         loaded.problems.push(diag(
             1,
@@ -631,25 +567,52 @@ pub fn read_persons(file: &str, text: &str, regions: &RegionIndex, on_error: OnE
         at,
         width: header.len(),
     };
-    let body = text.get(header_end + 1..).unwrap_or("");
-    let chunks: Vec<Chunk> = if body.contains('"') {
-        vec![parse_quoted(body, cols, regions, 2)]
-    } else {
-        split_chunks(body)
-            .into_par_iter()
-            .map(|part| parse_plain(&part, cols, regions))
-            .collect()
+    let mut laps = crate::timings::Laps::new("read_persons");
+    let mut acc = Acc {
+        persons: Persons::default(),
+        problems: Vec::new(),
+        bad: Vec::new(),
+        holes: 0,
+        size: src.size(),
     };
-    let mut problems: Vec<RowProblem> = Vec::new();
-    let mut bad_lines: Vec<u32> = Vec::new();
-    let mut parts = Vec::with_capacity(chunks.len());
-    for c in chunks {
-        parts.push(c.persons);
-        problems.extend(c.problems);
-        bad_lines.extend(c.bad);
+    loop {
+        let block = match blocks.next() {
+            Ok(Some(b)) => b,
+            Ok(None) => break,
+            Err(e) => return io_error(e),
+        };
+        if memchr::memchr(b'"', block.1).is_some() {
+            // Quoted cells from here on: the rest of the file in one piece, through the csv crate.
+            let first = block.0;
+            let (_, rest) = match blocks.rest() {
+                Ok(r) => r,
+                Err(e) => return io_error(e),
+            };
+            parse_quoted(rest, cols, regions, first, &mut acc);
+            break;
+        }
+        parse_plain(block.1, block.0, cols, regions, &mut acc);
     }
-    let mut persons = Persons::concat(parts);
-    let mut by_id = Some(cross_row(&persons, &mut problems, &mut bad_lines));
+    drop(blocks);
+    let Acc {
+        mut persons,
+        mut problems,
+        bad: mut bad_lines,
+        holes,
+        ..
+    } = acc;
+    if holes > 0 {
+        let keep: Vec<bool> = persons.line.par_iter().map(|&l| l != 0).collect();
+        persons = persons.select(&keep);
+    }
+    laps.lap("parse");
+    // The cross-row checks and the households at once (the households are grouped again if rows are set aside).
+    let (by_id, grouped) = rayon::join(
+        || cross_row(&persons, &mut problems, &mut bad_lines),
+        || group_households(&persons),
+    );
+    let (mut by_id, mut grouped) = (Some(by_id), Some(grouped));
+    laps.lap("cross_row+households");
     problems.sort_by_key(|p| (p.0, p.1));
     loaded.problems = problems
         .iter()
@@ -661,7 +624,10 @@ pub fn read_persons(file: &str, text: &str, regions: &RegionIndex, on_error: OnE
         match on_error {
             OnError::Refuse => return loaded,
             OnError::Quarantine => {
-                let lines = line_texts(body, 2, &bad_lines);
+                let lines = match crate::blocks::line_texts(src, &bad_lines) {
+                    Ok(l) => l,
+                    Err(e) => return io_error(e),
+                };
                 let mut by_line: rustc_hash::FxHashMap<u32, Vec<String>> = Default::default();
                 for (l, c, _, m) in &problems {
                     let col = if *c > 0 {
@@ -688,65 +654,80 @@ pub fn read_persons(file: &str, text: &str, regions: &RegionIndex, on_error: OnE
                 let keep: Vec<bool> = persons.line.iter().map(|l| !bad.contains(l)).collect();
                 persons = persons.select(&keep);
                 by_id = None;
+                grouped = None;
             }
         }
     }
-    loaded.registry = Registry::from_persons_sorted(persons, by_id);
+    loaded.registry = Registry::from_persons_sorted(persons, by_id, grouped);
+    laps.lap("registry");
     loaded
 }
 
-/// The texts of the given (sorted) lines of `body`, whose first line is `first`.
-fn line_texts(body: &str, first: u32, lines: &[u32]) -> Vec<String> {
-    let mut out = Vec::with_capacity(lines.len());
-    let mut want = lines.iter().peekable();
-    for (i, l) in body.split('\n').enumerate() {
-        let n = first + i as u32;
-        while want.peek().is_some_and(|&&w| w < n) {
-            want.next();
-            out.push(String::new());
-        }
-        if want.peek().is_some_and(|&&w| w == n) {
-            want.next();
-            out.push(l.trim_end_matches('\r').to_string());
-        }
-        if want.peek().is_none() {
-            break;
-        }
-    }
-    while out.len() < lines.len() {
-        out.push(String::new());
-    }
-    out
+/// What the blocks of a persons file add up to.
+struct Acc {
+    persons: Persons,
+    problems: Vec<RowProblem>,
+    bad: Vec<u32>,
+    /// Rows without a person (blank lines, bad rows): their `line` stays 0.
+    holes: usize,
+    /// The file's size, to reserve the columns once from the first block's rows.
+    size: Option<u64>,
 }
 
 /// A piece of a CSV body cut at a line end: the line number of its first line, its number of line feeds, its text.
 pub(crate) struct Part<'t> {
     pub first_line: u32,
     pub lines: u32,
-    pub text: &'t str,
+    pub text: &'t [u8],
 }
 
+impl Part<'_> {
+    /// The number of rows the part can hold: its lines, and a last line without a line feed.
+    fn rows(&self) -> usize {
+        self.lines as usize + usize::from(self.text.last().is_some_and(|&b| b != b'\n'))
+    }
+
+    /// The part as text, with the lines that are not UTF-8 (sorted; empty when the part is valid). Such lines
+    /// are shown with U+FFFD in the text and must be reported, not read.
+    pub(crate) fn utf8(&self) -> (std::borrow::Cow<'_, str>, Vec<u32>) {
+        match std::str::from_utf8(self.text) {
+            Ok(t) => (std::borrow::Cow::Borrowed(t), Vec::new()),
+            Err(_) => {
+                let invalid = self
+                    .text
+                    .split(|&b| b == b'\n')
+                    .enumerate()
+                    .filter(|(_, l)| std::str::from_utf8(l).is_err())
+                    .map(|(i, _)| self.first_line + i as u32)
+                    .collect();
+                (String::from_utf8_lossy(self.text), invalid)
+            }
+        }
+    }
+}
+
+/// The problem of a line that is not UTF-8.
+pub(crate) const NOT_UTF8: &str = "the line is not UTF-8 text";
+
 /// Splits the body into about 4 × threads pieces at line ends, each with the line number of its first line.
-pub(crate) fn split_chunks(body: &str) -> Vec<Part<'_>> {
+pub(crate) fn split_chunks(body: &[u8], first_line: u32) -> Vec<Part<'_>> {
     let n = (rayon::current_num_threads() * 4).max(1);
     let target = (body.len() / n).max(1 << 16);
     let mut parts = Vec::new();
     let mut start = 0;
-    let bytes = body.as_bytes();
-    while start < bytes.len() {
-        let mut end = (start + target).min(bytes.len());
-        while end < bytes.len() && bytes[end - 1] != b'\n' {
-            end += 1;
-        }
-        parts.push(body.get(start..end).unwrap_or(""));
+    while start < body.len() {
+        let from = (start + target).min(body.len());
+        let end = memchr::memchr(b'\n', body.get(from.saturating_sub(1)..).unwrap_or(&[]))
+            .map_or(body.len(), |k| from.saturating_sub(1) + k + 1);
+        parts.push(body.get(start..end).unwrap_or(&[]));
         start = end;
     }
     // Line numbers: count the newlines of the earlier parts.
     let counts: Vec<u32> = parts
         .par_iter()
-        .map(|p| p.bytes().filter(|&b| b == b'\n').count() as u32)
+        .map(|p| memchr::memchr_iter(b'\n', p).count() as u32)
         .collect();
-    let mut line = 2u32;
+    let mut line = first_line;
     parts
         .into_iter()
         .zip(counts)
@@ -766,30 +747,206 @@ fn split_fields(line: &str) -> Vec<&str> {
     line.split(',').collect()
 }
 
-fn parse_plain(part: &Part<'_>, cols: Cols, regions: &RegionIndex) -> Chunk {
-    // Size the columns from the first line so that they do not grow (and copy) while parsing.
-    let rows = part.lines as usize + 1;
-    let first = part.text.split('\n').next().unwrap_or("");
+/// The fixed-width columns of one part's rows, written in place by the parser.
+struct Slots<'a> {
+    citizen: &'a mut [[u8; 18]],
+    birth: &'a mut [i32],
+    sex: &'a mut [u8],
+    hukou_type: &'a mut [u8],
+    hukou_region: &'a mut [u32],
+    residence_region: &'a mut [u32],
+    residence_since: &'a mut [i32],
+    disability_category: &'a mut [u8],
+    disability_grade: &'a mut [u8],
+    flags: &'a mut [u32],
+    income: &'a mut [f64],
+    line: &'a mut [u32],
+}
+
+impl Slots<'_> {
+    /// Writes a person into row `k` of the part (`false` when the part has no such row).
+    fn set(&mut self, k: usize, r: &PersonRecord<'_>) -> bool {
+        if k >= self.line.len() {
+            return false;
+        }
+        self.citizen[k] = r.citizen;
+        self.birth[k] = r.birth;
+        self.sex[k] = r.sex;
+        self.hukou_type[k] = r.hukou_type;
+        self.hukou_region[k] = r.hukou_region;
+        self.residence_region[k] = r.residence_region;
+        self.residence_since[k] = r.residence_since;
+        self.disability_category[k] = r.disability_category;
+        self.disability_grade[k] = r.disability_grade;
+        self.flags[k] = r.flags;
+        self.income[k] = r.income;
+        self.line[k] = r.line;
+        true
+    }
+}
+
+/// Cuts a column into consecutive pieces of the given sizes.
+fn cut<'a, T>(mut v: &'a mut [T], sizes: &[usize]) -> Vec<&'a mut [T]> {
+    let mut out = Vec::with_capacity(sizes.len());
+    for &n in sizes {
+        let (head, tail) = v.split_at_mut(n.min(v.len()));
+        out.push(head);
+        v = tail;
+    }
+    out
+}
+
+/// What one part gives besides the columns it wrote.
+#[derive(Default)]
+struct PartOut {
+    id: Strings,
+    household_key: Strings,
+    problems: Vec<RowProblem>,
+    bad: Vec<u32>,
+    holes: usize,
+}
+
+/// Parses an unquoted block: parts in parallel, each writing its rows straight into the registry's columns
+/// (extended once per block); blank lines and bad rows leave holes that are closed at the end.
+fn parse_plain(body: &[u8], first_line: u32, cols: Cols, regions: &RegionIndex, acc: &mut Acc) {
+    let parts = split_chunks(body, first_line);
+    let sizes: Vec<usize> = parts.iter().map(Part::rows).collect();
+    let add: usize = sizes.iter().sum();
+    let p = &mut acc.persons;
+    let base = p.line.len();
+    if base == 0 {
+        // Reserve for the whole file from this block's bytes per row.
+        let rows = acc.size.map_or(add, |size| {
+            let per_row = (body.len() as f64 / add.max(1) as f64).max(1.0);
+            ((size as f64 / per_row) * 1.02) as usize + 1024
+        });
+        // Ids and household ids of about a tenth of a row each (strings grow if longer).
+        let per_row = body.len() / add.max(1);
+        p.reserve(rows.max(add), rows.max(add) * (per_row / 8 + 2));
+    }
+    p.grow(base + add);
+    let mut columns = (
+        cut(&mut p.citizen[base..], &sizes).into_iter(),
+        cut(&mut p.birth[base..], &sizes).into_iter(),
+        cut(&mut p.sex[base..], &sizes).into_iter(),
+        cut(&mut p.hukou_type[base..], &sizes).into_iter(),
+        cut(&mut p.hukou_region[base..], &sizes).into_iter(),
+        cut(&mut p.residence_region[base..], &sizes).into_iter(),
+        cut(&mut p.residence_since[base..], &sizes).into_iter(),
+        cut(&mut p.disability_category[base..], &sizes).into_iter(),
+        cut(&mut p.disability_grade[base..], &sizes).into_iter(),
+        cut(&mut p.flags[base..], &sizes).into_iter(),
+        cut(&mut p.income[base..], &sizes).into_iter(),
+        cut(&mut p.line[base..], &sizes).into_iter(),
+    );
+    let mut slots = Vec::with_capacity(parts.len());
+    while let (
+        Some(citizen),
+        Some(birth),
+        Some(sex),
+        Some(hukou_type),
+        Some(hukou_region),
+        Some(residence_region),
+        Some(residence_since),
+        Some(disability_category),
+        Some(disability_grade),
+        Some(flags),
+        Some(income),
+        Some(line),
+    ) = (
+        columns.0.next(),
+        columns.1.next(),
+        columns.2.next(),
+        columns.3.next(),
+        columns.4.next(),
+        columns.5.next(),
+        columns.6.next(),
+        columns.7.next(),
+        columns.8.next(),
+        columns.9.next(),
+        columns.10.next(),
+        columns.11.next(),
+    ) {
+        slots.push(Slots {
+            citizen,
+            birth,
+            sex,
+            hukou_type,
+            hukou_region,
+            residence_region,
+            residence_since,
+            disability_category,
+            disability_grade,
+            flags,
+            income,
+            line,
+        });
+    }
+    let outs: Vec<PartOut> = parts
+        .par_iter()
+        .zip(slots)
+        .map(|(part, mut slots)| parse_part(part, &mut slots, cols, regions))
+        .collect();
+    for o in outs {
+        p.id.extend(&o.id);
+        p.household_key.extend(&o.household_key);
+        acc.problems.extend(o.problems);
+        acc.bad.extend(o.bad);
+        acc.holes += o.holes;
+    }
+}
+
+/// Parses one part into its slots.
+fn parse_part(
+    part: &Part<'_>,
+    slots: &mut Slots<'_>,
+    cols: Cols,
+    regions: &RegionIndex,
+) -> PartOut {
+    let rows = slots.line.len();
+    let (text, invalid) = part.utf8();
+    // Size the strings from the first line so that they do not grow (and copy) while parsing.
+    let first = text.split('\n').next().unwrap_or("");
     let cell = |k: usize| {
         first
             .split(',')
             .nth(cols.at[k])
             .map_or(16, |c| c.trim().len() + 2)
     };
-    let mut chunk = Chunk {
-        persons: Persons::with_capacity(rows, rows * cell(0), rows * cell(7)),
-        problems: Vec::new(),
-        bad: Vec::new(),
+    let mut out = PartOut {
+        id: Strings::with_capacity(rows, rows * cell(0)),
+        household_key: Strings::with_capacity(rows, rows * cell(7)),
+        ..PartOut::default()
     };
-    for_each_row(part.text, part.first_line, cols.width, |fields, line| {
-        row(fields, line, cols, regions, &mut chunk);
+    let pad = |out: &mut PartOut, to: usize| {
+        while out.id.len() < to {
+            out.id.push("");
+            out.household_key.push("");
+            out.holes += 1;
+        }
+    };
+    for_each_row(&text, part.first_line, cols.width, |fields, line| {
+        let k = line.saturating_sub(part.first_line) as usize;
+        pad(&mut out, k);
+        if invalid.binary_search(&line).is_ok() {
+            out.problems.push((line, 0, "not-utf8", NOT_UTF8.into()));
+            out.bad.push(line);
+            return;
+        }
+        if let Some(r) = row(fields, line, cols, regions, &mut out.problems, &mut out.bad)
+            && slots.set(k, &r)
+        {
+            out.id.push(r.id);
+            out.household_key.push(r.household);
+        }
     });
-    chunk
+    pad(&mut out, rows);
+    out
 }
 
-/// Calls `f` with the cells and the line number of every non-empty row of an unquoted CSV part, in one pass over
-/// the bytes: cells end at commas, rows at line feeds (both ASCII, so every cut is on a character boundary; a
-/// carriage return before the line feed is dropped).
+/// Calls `f` with the cells and the line number of every non-empty row of an unquoted CSV part: rows end at line
+/// feeds, cells at commas (both ASCII, so every cut is on a character boundary; a carriage return before the line
+/// feed is dropped).
 pub(crate) fn for_each_row<'t>(
     part: &'t str,
     first_line: u32,
@@ -798,27 +955,29 @@ pub(crate) fn for_each_row<'t>(
 ) {
     let mut fields: Vec<&str> = Vec::with_capacity(width);
     let bytes = part.as_bytes();
-    let (mut line, mut row_start, mut cell_start) = (first_line, 0usize, 0usize);
-    for i in 0..=bytes.len() {
-        let b = bytes.get(i).copied().unwrap_or(b'\n');
-        if b == b',' {
-            fields.push(part.get(cell_start..i).unwrap_or(""));
-            cell_start = i + 1;
-        } else if b == b'\n' {
-            let end = if i > row_start && bytes.get(i - 1) == Some(&b'\r') {
-                i - 1
-            } else {
-                i
-            };
-            if end > row_start {
-                fields.push(part.get(cell_start..end.max(cell_start)).unwrap_or(""));
-                f(&fields, line);
+    let mut line = first_line;
+    let mut start = 0usize;
+    while start < bytes.len() {
+        let nl = memchr::memchr(b'\n', bytes.get(start..).unwrap_or(&[]))
+            .map_or(bytes.len(), |k| start + k);
+        let end = if nl > start && bytes.get(nl - 1) == Some(&b'\r') {
+            nl - 1
+        } else {
+            nl
+        };
+        if end > start {
+            let row = bytes.get(start..end).unwrap_or(&[]);
+            let mut cell = start;
+            for c in memchr::memchr_iter(b',', row) {
+                fields.push(part.get(cell..start + c).unwrap_or(""));
+                cell = start + c + 1;
             }
+            fields.push(part.get(cell..end).unwrap_or(""));
+            f(&fields, line);
             fields.clear();
-            line += 1;
-            row_start = i + 1;
-            cell_start = i + 1;
         }
+        line += 1;
+        start = nl + 1;
     }
 }
 
@@ -832,16 +991,24 @@ pub(crate) fn trimmed(s: &str) -> &str {
     }
 }
 
-fn parse_quoted(body: &str, cols: Cols, regions: &RegionIndex, first_line: u32) -> Chunk {
-    let mut chunk = Chunk {
-        persons: Persons::default(),
-        problems: Vec::new(),
-        bad: Vec::new(),
+/// Parses a body with quoted cells with the `csv` crate, in one pass.
+fn parse_quoted(body: &[u8], cols: Cols, regions: &RegionIndex, first_line: u32, acc: &mut Acc) {
+    let whole = Part {
+        first_line,
+        lines: 0,
+        text: body,
     };
+    let (text, invalid) = whole.utf8();
+    let Acc {
+        persons,
+        problems,
+        bad,
+        ..
+    } = acc;
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(body.as_bytes());
+        .from_reader(text.as_bytes());
     let mut rec = csv::StringRecord::new();
     loop {
         let line = rdr
@@ -854,39 +1021,55 @@ fn parse_quoted(body: &str, cols: Cols, regions: &RegionIndex, first_line: u32) 
                 if rec.len() == 1 && rec.get(0).is_some_and(str::is_empty) {
                     continue;
                 }
+                // The record spans its first line up to the next record's.
+                let next = rdr
+                    .position()
+                    .line()
+                    .saturating_add(u64::from(first_line) - 1) as u32;
+                let k = invalid.partition_point(|&l| l < line);
+                if invalid.get(k).is_some_and(|&l| l < next.max(line + 1)) {
+                    problems.push((line, 0, "not-utf8", NOT_UTF8.into()));
+                    bad.push(line);
+                    continue;
+                }
                 let fields: Vec<&str> = rec.iter().collect();
-                row(&fields, line, cols, regions, &mut chunk);
+                if let Some(r) = row(&fields, line, cols, regions, problems, bad) {
+                    persons.push(&r);
+                }
             }
             Err(e) => {
-                chunk
-                    .problems
-                    .push((line, 0, "malformed-csv", format!("malformed CSV: {e}")));
-                chunk.bad.push(line);
+                problems.push((line, 0, "malformed-csv", format!("malformed CSV: {e}")));
+                bad.push(line);
                 break;
             }
         }
     }
-    chunk
 }
 
-/// Parses and checks one row into the chunk.
-fn row(f: &[&str], line: u32, cols: Cols, regions: &RegionIndex, chunk: &mut Chunk) {
-    let before = chunk.problems.len();
+/// Parses and checks one row: the person, or `None` with the row's problems pushed and its line marked bad.
+fn row<'t>(
+    f: &[&'t str],
+    line: u32,
+    cols: Cols,
+    regions: &RegionIndex,
+    problems: &mut Vec<RowProblem>,
+    bad: &mut Vec<u32>,
+) -> Option<PersonRecord<'t>> {
+    let before = problems.len();
     let mut problem = |col: usize, code: &'static str, msg: String| {
         // An absent optional column (NONE) wraps to column 0, "the whole row".
-        chunk.problems.push((line, col.wrapping_add(1), code, msg));
+        problems.push((line, col.wrapping_add(1), code, msg));
     };
     if f.len() != cols.width {
-        chunk.problems.push((
-            line,
-            0,
+        problem(
+            NONE,
             "row-width",
             format!("{} cells, the header has {}", f.len(), cols.width),
-        ));
-        chunk.bad.push(line);
-        return;
+        );
+        bad.push(line);
+        return None;
     }
-    let get = |k: usize| -> &str {
+    let get = |k: usize| -> &'t str {
         let i = cols.at[k];
         if i == NONE {
             return "";
@@ -964,22 +1147,17 @@ fn row(f: &[&str], line: u32, cols: Cols, regions: &RegionIndex, chunk: &mut Chu
         match regions.index_of(get(k)) {
             Some(r) => r,
             None => {
-                chunk.problems.push((
-                    line,
-                    col(k).wrapping_add(1),
+                problem(
+                    col(k),
                     "unknown-region",
                     format!("{name} {:?} is not a known GB/T 2260 region code", get(k)),
-                ));
+                );
                 0
             }
         }
     };
     let hukou_region = region(5, "hukou_region");
     let residence_region = region(6, "residence_region");
-    let mut problem = |col: usize, code: &'static str, msg: String| {
-        // An absent optional column (NONE) wraps to column 0, "the whole row".
-        chunk.problems.push((line, col.wrapping_add(1), code, msg));
-    };
     let household = get(7);
     if household.is_empty() {
         problem(col(7), "empty-household", "household_id is empty".into());
@@ -1066,37 +1244,38 @@ fn row(f: &[&str], line: u32, cols: Cols, regions: &RegionIndex, chunk: &mut Chu
             }
         },
     };
-    if chunk.problems.len() > before {
-        chunk.bad.push(line);
-        return;
+    if problems.len() > before {
+        bad.push(line);
+        return None;
     }
-    let p = &mut chunk.persons;
-    p.id.push(id);
-    p.citizen.push(cid);
-    p.birth.push(birth.unwrap_or(0));
-    p.sex.push(sex.map_or(0, |s| s as u8));
-    p.hukou_type.push(hukou_type.map_or(0, |h| h as u8));
-    p.hukou_region.push(hukou_region);
-    p.residence_region.push(residence_region);
-    p.residence_since.push(since);
-    p.disability_category.push(category);
-    p.disability_grade.push(grade);
-    p.flags.push(flags);
-    p.household.push(0);
-    p.income.push(income);
-    p.line.push(line);
-    p.household_key.push(household);
+    Some(PersonRecord {
+        id,
+        citizen: cid,
+        birth: birth.unwrap_or(0),
+        sex: sex.map_or(0, |s| s as u8),
+        hukou_type: hukou_type.map_or(0, |h| h as u8),
+        hukou_region,
+        residence_region,
+        residence_since: since,
+        disability_category: category,
+        disability_grade: grade,
+        flags,
+        household,
+        income,
+        line,
+    })
 }
 
 /// Duplicate person ids; one citizen id on two rows (in two households, or twice in one).
 /// Cross-row checks; returns the `(hash of person id, index)` pairs sorted (the registry's look-up table).
 fn cross_row(p: &Persons, problems: &mut Vec<RowProblem>, bad: &mut Vec<u32>) -> Vec<(u64, u32)> {
     let n = p.len();
-    let mut by_id: Vec<(u64, u32)> = (0..n)
-        .into_par_iter()
-        .map(|i| (hash(p.id.get(i)), i as u32))
-        .collect();
-    by_id.par_sort_unstable();
+    let by_id: Vec<(u64, u32)> = sort_pairs(
+        (0..n)
+            .into_par_iter()
+            .map(|i| (hash_bytes(p.id.bytes_of(i)), i as u32))
+            .collect(),
+    );
     for w in groups(&by_id) {
         let mut seen: Vec<u32> = Vec::new();
         for &(_, i) in w {
@@ -1119,29 +1298,15 @@ fn cross_row(p: &Persons, problems: &mut Vec<RowProblem>, bad: &mut Vec<u32>) ->
             }
         }
     }
-    // Sorted by (hash of the id, position): equal ids are adjacent, in file order, behind equal hashes.
-    let mut by_citizen: Vec<(u64, u32)> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let mut h = FxHasher::default();
-            h.write(&p.citizen[i]);
-            (h.finish(), i as u32)
-        })
-        .collect();
-    by_citizen.par_sort_unstable();
-    // Within a run of equal hashes, group equal ids (collisions of different ids are rare).
-    let mut k = 0;
-    while k < by_citizen.len() {
-        let mut end = k + 1;
-        while end < by_citizen.len() && by_citizen[end].0 == by_citizen[k].0 {
-            end += 1;
-        }
-        if end > k + 1 {
-            by_citizen[k..end].sort_by_key(|&(_, i)| (p.citizen[i as usize], i));
-        }
-        k = end;
-    }
-    let same = |a: &(u64, u32), b: &(u64, u32)| p.citizen[a.1 as usize] == p.citizen[b.1 as usize];
+    // A citizen id is 17 digits and a check character: as a number (digits × 11 + check) it is an exact key, so
+    // equal ids are adjacent once the keys are sorted, in file order (the position breaks ties).
+    let by_citizen: Vec<(u64, u32)> = sort_pairs(
+        (0..n)
+            .into_par_iter()
+            .map(|i| (citizen_key(&p.citizen[i]), i as u32))
+            .collect(),
+    );
+    let same = |a: &(u64, u32), b: &(u64, u32)| a.0 == b.0;
     let mut i = 0;
     while i < by_citizen.len() {
         let mut j = i + 1;
@@ -1186,4 +1351,192 @@ fn cross_row(p: &Persons, problems: &mut Vec<RowProblem>, bad: &mut Vec<u32>) ->
 /// Runs of equal hashes.
 fn groups(sorted: &[(u64, u32)]) -> impl Iterator<Item = &[(u64, u32)]> {
     sorted.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1)
+}
+
+/// Reads a whole file with several reads at once (a registry file of a province is gigabytes; the copies from
+/// the page cache run on every thread).
+pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let file = std::fs::File::open(path)?;
+    let len = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
+    let mut buf = vec![0u8; len];
+    const PIECE: usize = 16 << 20;
+    buf.par_chunks_mut(PIECE)
+        .enumerate()
+        .try_for_each(|(k, piece)| file.read_exact_at(piece, (k * PIECE) as u64))?;
+    // The file may have grown since its length was read: read the rest in one go.
+    let mut rest = Vec::new();
+    let mut f = &file;
+    std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(len as u64))?;
+    std::io::Read::read_to_end(&mut f, &mut rest)?;
+    buf.extend_from_slice(&rest);
+    Ok(buf)
+}
+
+/// The exact number of a citizen id (17 digits × 11 + the check character, X = 10): equal numbers, equal ids.
+fn citizen_key(id: &[u8; 18]) -> u64 {
+    let digits = id[..17]
+        .iter()
+        .fold(0u64, |k, &d| k * 10 + u64::from(d.wrapping_sub(b'0') % 10));
+    let check = match id[17] {
+        b'X' | b'x' => 10,
+        d => u64::from(d.wrapping_sub(b'0') % 10),
+    };
+    digits * 11 + check
+}
+
+/// Sorts `(key, position)` pairs whose keys spread evenly over their range of values (hashes, citizen ids): one
+/// pass scatters them into buckets by the top bits of the key, then the buckets (a few dozen pairs each) are
+/// sorted on their own, in parallel. Keys that do not spread are still sorted right, only slower.
+pub(crate) fn sort_pairs(mut v: Vec<(u64, u32)>) -> Vec<(u64, u32)> {
+    let n = v.len();
+    if n < 1 << 16 {
+        v.par_sort_unstable();
+        return v;
+    }
+    let (lo, hi) = v
+        .par_iter()
+        .fold(|| (u64::MAX, 0), |(a, b), &(k, _)| (a.min(k), b.max(k)))
+        .reduce(|| (u64::MAX, 0), |x, y| (x.0.min(y.0), x.1.max(y.1)));
+    let span = hi - lo;
+    let bits = (usize::BITS - (n / 32).leading_zeros()).clamp(1, 24);
+    let used = u64::BITS - span.leading_zeros();
+    let shift = used.saturating_sub(bits);
+    let buckets = ((span >> shift) + 1) as usize;
+    let bucket = |k: u64| ((k - lo) >> shift) as usize;
+    let mut start = vec![0usize; buckets + 1];
+    for &(k, _) in &v {
+        start[bucket(k) + 1] += 1;
+    }
+    for b in 0..buckets {
+        start[b + 1] += start[b];
+    }
+    let mut out = vec![(0u64, 0u32); n];
+    let mut fill = start.clone();
+    for &x in &v {
+        let b = bucket(x.0);
+        out[fill[b]] = x;
+        fill[b] += 1;
+    }
+    drop(v);
+    let mut pieces = Vec::with_capacity(buckets);
+    let mut rest = &mut out[..];
+    for b in 0..buckets {
+        let (head, tail) = rest.split_at_mut(start[b + 1] - start[b]);
+        pieces.push(head);
+        rest = tail;
+    }
+    pieces
+        .into_par_iter()
+        .with_min_len(256)
+        .for_each(|piece| piece.sort_unstable());
+    out
+}
+
+/// Households in order of first appearance, and each person's household. Members are usually on consecutive rows:
+/// runs of equal consecutive keys are found first (in parallel); when no two runs share a key (the usual case) the
+/// runs are the households, otherwise runs with the same key are joined (a household whose rows are apart).
+fn group_households(persons: &Persons) -> (Households, Vec<u32>) {
+    let n = persons.len();
+    let keys = &persons.household_key;
+    const STEP: usize = 1 << 16;
+    let run_starts: Vec<u32> = (0..n.div_ceil(STEP))
+        .into_par_iter()
+        .map(|c| {
+            let (lo, hi) = (c * STEP, ((c + 1) * STEP).min(n));
+            (lo..hi)
+                .filter(|&i| i == 0 || keys.bytes_of(i) != keys.bytes_of(i - 1))
+                .map(|i| i as u32)
+                .collect::<Vec<u32>>()
+        })
+        .flatten_iter()
+        .collect();
+    let keyed: Vec<(u64, u32)> = sort_pairs(
+        run_starts
+            .par_iter()
+            .enumerate()
+            .map(|(r, &i)| (hash_bytes(keys.bytes_of(i as usize)), r as u32))
+            .collect(),
+    );
+    // The first run of each run's household (by position: runs are in row order).
+    let mut first_run: Vec<u32> = (0..run_starts.len() as u32).collect();
+    let mut joined = false;
+    for g in keyed.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+        // Within one hash, group by the actual key (collisions are rare); runs sorted by position.
+        for (a, &(_, ra)) in g.iter().enumerate() {
+            if first_run[ra as usize] != ra {
+                continue;
+            }
+            let ka = keys.bytes_of(run_starts[ra as usize] as usize);
+            for &(_, rb) in &g[a + 1..] {
+                if first_run[rb as usize] == rb
+                    && keys.bytes_of(run_starts[rb as usize] as usize) == ka
+                {
+                    first_run[rb as usize] = ra;
+                    joined = true;
+                }
+            }
+        }
+    }
+    drop(keyed);
+    let run_end = |r: usize| run_starts.get(r + 1).map_or(n, |&e| e as usize);
+    if !joined {
+        // Every run is a household: members in row order.
+        let mut id = Strings::with_capacity(run_starts.len(), 0);
+        for &st in &run_starts {
+            id.push(keys.get(st as usize));
+        }
+        let mut household = vec![0u32; n];
+        let mut pieces = Vec::with_capacity(run_starts.len());
+        let mut rest = &mut household[..];
+        for (r, &st) in run_starts.iter().enumerate() {
+            let (head, tail) = rest.split_at_mut(run_end(r) - st as usize);
+            pieces.push((r as u32, head));
+            rest = tail;
+        }
+        pieces
+            .into_par_iter()
+            .with_min_len(4096)
+            .for_each(|(r, piece)| piece.fill(r));
+        let mut start = run_starts.clone();
+        start.push(n as u32);
+        let members = (0..n as u32).collect();
+        return (Households { id, start, members }, household);
+    }
+    // Every person's first member (the first row of the first run of its household).
+    let mut first_of = vec![0u32; n];
+    for (r, &start) in run_starts.iter().enumerate() {
+        let f = run_starts[first_run[r] as usize];
+        first_of[start as usize..run_end(r)].fill(f);
+    }
+    // Number households by their first member's position.
+    let mut index_of_first = vec![u32::MAX; n];
+    let mut households = Households::default();
+    for &f in &first_of {
+        let f = f as usize;
+        if index_of_first[f] == u32::MAX {
+            index_of_first[f] = households.id.len() as u32;
+            households.id.push(keys.get(f));
+        }
+    }
+    let nh = households.id.len();
+    let household: Vec<u32> = (0..n)
+        .map(|p| index_of_first[first_of[p] as usize])
+        .collect();
+    let mut start = vec![0u32; nh + 1];
+    for &h in &household {
+        start[h as usize + 1] += 1;
+    }
+    for h in 0..nh {
+        start[h + 1] += start[h];
+    }
+    let mut fill = start.clone();
+    let mut members = vec![0u32; n];
+    for (p, &h) in household.iter().enumerate() {
+        members[fill[h as usize] as usize] = p as u32;
+        fill[h as usize] += 1;
+    }
+    households.start = start;
+    households.members = members;
+    (households, household)
 }

@@ -12,11 +12,12 @@ use minsheng_core::diag::{Diagnostic, Severity};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
+use crate::blocks::{BLOCK, Blocks, Source};
 use crate::catalogue::{Catalogue, Item, Unit};
 use crate::date;
 use crate::expr::{Checked, Ctx, Kind, Node, Program, Val, params_of};
 use crate::regions::RegionIndex;
-use crate::registry::Registry;
+use crate::registry::{Part, Registry, split_chunks};
 
 /// An error at a place of a file.
 pub(crate) fn error(
@@ -60,8 +61,8 @@ fn open_csv<'t>(file: &str, text: &'t str) -> Result<Headed<'t>, Vec<Diagnostic>
     }
 }
 
-/// Listings read from a part of a recipients file: `(item, person, line)`, and the problems found.
-type Listed = (Vec<(u32, u32, u32)>, Vec<Diagnostic>);
+/// Listings read from a part of a recipients file: the persons per item, and the problems found.
+type Listed = (Vec<Vec<u32>>, Vec<Diagnostic>);
 
 /// Who receives which item today (`recipients.csv`: `item,person_id`, optionally `since`).
 #[derive(Debug, Clone, Default)]
@@ -80,9 +81,41 @@ pub fn read_recipients(
     catalogue: &Catalogue,
     registry: &Registry,
 ) -> Result<Recipients, Vec<Diagnostic>> {
+    read_recipients_bytes(file, text.as_bytes(), catalogue, registry)
+}
+
+/// As [`read_recipients`], from the file's bytes.
+pub fn read_recipients_bytes(
+    file: &str,
+    bytes: &[u8],
+    catalogue: &Catalogue,
+    registry: &Registry,
+) -> Result<Recipients, Vec<Diagnostic>> {
+    read_recipients_from(file, Source::Bytes(bytes), catalogue, registry)
+}
+
+/// As [`read_recipients`], from a file or bytes read in blocks of whole lines (checked to be UTF-8 part by part;
+/// once a block holds a double quote, the rest is read whole and parsed by the `csv` crate).
+pub fn read_recipients_from(
+    file: &str,
+    src: Source<'_>,
+    catalogue: &Catalogue,
+    registry: &Registry,
+) -> Result<Recipients, Vec<Diagnostic>> {
     let diag = |line, column, code, message| error(file, line, column, code, message);
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let (_, header) = open_csv(file, text)?;
+    let io_error = |e: std::io::Error| vec![diag(0, 0, "io", format!("cannot read the file: {e}"))];
+    let mut laps = crate::timings::Laps::new("read_recipients");
+    let mut blocks = Blocks::new(src.open().map_err(io_error)?, BLOCK);
+    let header_bytes = blocks.header().map_err(io_error)?;
+    let Ok(header_text) = std::str::from_utf8(&header_bytes) else {
+        return Err(vec![diag(
+            1,
+            0,
+            "not-utf8",
+            "the header is not UTF-8 text".into(),
+        )]);
+    };
+    let (_, header) = open_csv(file, header_text)?;
     let (Some(ic), Some(pc)) = (
         header.iter().position(|h| h == "item"),
         header.iter().position(|h| h == "person_id"),
@@ -103,45 +136,7 @@ pub fn read_recipients(
         .enumerate()
         .map(|(i, it)| (it.id.as_str(), i as u32))
         .collect();
-    // One listing: (item, person, line).
-    let check = |line: usize,
-                 item: &str,
-                 pid: &str,
-                 out: &mut Vec<(u32, u32, u32)>,
-                 problems: &mut Vec<Diagnostic>| {
-        let hint = out.last().map_or(0, |l| l.1 as usize + 1);
-        let (item, pid) = (
-            crate::registry::trimmed(item),
-            crate::registry::trimmed(pid),
-        );
-        // Rows of one item are usually together: try the previous row's item before the map.
-        let last = out.last().map(|l| l.0);
-        let same = last.filter(|&l| {
-            catalogue
-                .items
-                .get(l as usize)
-                .is_some_and(|it| it.id == item)
-        });
-        let Some(i) = same.or_else(|| index.get(item).copied()) else {
-            problems.push(diag(
-                line,
-                ic + 1,
-                "unknown-item",
-                format!("item {item:?} is not in catalogue {}", catalogue.id),
-            ));
-            return;
-        };
-        let Some(p) = registry.find_near(pid, hint) else {
-            problems.push(diag(
-                line,
-                pc + 1,
-                "unknown-person",
-                format!("person_id {pid:?} is not in the registry"),
-            ));
-            return;
-        };
-        out.push((i, p as u32, line as u32));
-    };
+    let n_items = catalogue.items.len();
     let width_problem = |line: usize, cells: usize| {
         diag(
             line,
@@ -150,108 +145,276 @@ pub fn read_recipients(
             format!("{cells} cells, the header has {}", header.len()),
         )
     };
-    let (listed, mut problems): Listed = if text.contains('"') {
-        let (mut rdr, _) = open_csv(file, text)?;
-        let (mut listed, mut problems) = (Vec::new(), Vec::new());
-        for (k, rec) in rdr.records().enumerate() {
-            let line = k + 2;
-            match rec {
-                Ok(rec) => match (rec.get(ic), rec.get(pc)) {
-                    (Some(item), Some(pid)) => check(line, item, pid, &mut listed, &mut problems),
-                    _ => problems.push(width_problem(line, rec.len())),
-                },
-                Err(e) => problems.push(diag(
-                    line,
-                    0,
-                    "malformed-csv",
-                    format!("malformed CSV: {e}"),
-                )),
-            }
-        }
-        (listed, problems)
-    } else {
-        let body = text
-            .find('\n')
-            .and_then(|e| text.get(e + 1..))
-            .unwrap_or("");
-        let parts: Vec<Listed> = crate::registry::split_chunks(body)
-            .into_par_iter()
-            .map(|part| {
-                let (mut listed, mut problems) = (Vec::new(), Vec::new());
-                crate::registry::for_each_row(
-                    part.text,
-                    part.first_line,
-                    header.len(),
-                    |cells, line| {
-                        let line = line as usize;
-                        match (cells.get(ic), cells.get(pc)) {
-                            (Some(item), Some(pid)) => {
-                                check(line, item, pid, &mut listed, &mut problems)
-                            }
-                            _ => problems.push(width_problem(line, cells.len())),
-                        }
-                    },
-                );
-                (listed, problems)
-            })
-            .collect();
-        let mut listed = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
-        let mut problems = Vec::new();
-        for (l, p) in parts {
-            listed.extend(l);
-            problems.extend(p);
-        }
-        (listed, problems)
+    let ctx = ListCtx {
+        catalogue,
+        registry,
+        index: &index,
+        file,
+        item_col: ic + 1,
+        person_col: pc + 1,
     };
-    // Group by item (counting sort, file order kept), then find persons listed twice for one item.
-    let n_items = catalogue.items.len();
-    let mut counts = vec![0usize; n_items];
-    for &(i, _, _) in &listed {
-        counts[i as usize] += 1;
-    }
-    let mut groups: Vec<Vec<(u32, u32)>> = counts.iter().map(|&c| Vec::with_capacity(c)).collect();
-    for &(i, p, line) in &listed {
-        groups[i as usize].push((p, line));
-    }
-    drop(listed);
-    let rows = groups.iter().map(Vec::len).sum();
-    let checked: Vec<(Vec<u32>, Vec<Diagnostic>)> = groups
-        .into_par_iter()
-        .enumerate()
-        .map(|(i, mut g)| {
-            g.sort_unstable();
-            let mut dups = Vec::new();
-            for w in g.windows(2) {
-                if w[0].0 == w[1].0 {
-                    let item = catalogue.items.get(i).map_or("", |it| it.id.as_str());
-                    dups.push(diag(
-                        w[1].1 as usize,
-                        pc + 1,
-                        "duplicate-recipient",
-                        format!(
-                            "person {:?} is listed twice for item {item:?} (also on line {})",
-                            registry.persons.id.get(w[1].0 as usize),
-                            w[0].1
-                        ),
-                    ));
+    // One reader per part: the persons listed per item, in file order.
+    let read_part = |part: &Part<'_>, quoted: bool| -> Listed {
+        let mut l = Listing::new(n_items);
+        let (text, invalid) = part.utf8();
+        let mut visit = |cells: &[&str], line: u32, next: u32| {
+            let k = invalid.partition_point(|&x| x < line);
+            if invalid.get(k).is_some_and(|&x| x < next.max(line + 1)) {
+                l.problems.push(diag(
+                    line as usize,
+                    0,
+                    "not-utf8",
+                    crate::registry::NOT_UTF8.into(),
+                ));
+                return;
+            }
+            match (cells.get(ic), cells.get(pc)) {
+                (Some(item), Some(pid)) => l.check(line as usize, item, pid, &ctx),
+                _ => l.problems.push(width_problem(line as usize, cells.len())),
+            }
+        };
+        if quoted {
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text.as_bytes());
+            let mut rec = csv::StringRecord::new();
+            let at = |pos: u64| (pos as u32).saturating_add(part.first_line - 1);
+            loop {
+                let line = at(rdr.position().line());
+                match rdr.read_record(&mut rec) {
+                    Ok(false) => break,
+                    Ok(true) => {
+                        if rec.len() == 1 && rec.get(0).is_some_and(str::is_empty) {
+                            continue;
+                        }
+                        let next = at(rdr.position().line());
+                        let cells: Vec<&str> = rec.iter().collect();
+                        visit(&cells, line, next);
+                    }
+                    Err(e) => {
+                        l.problems.push(diag(
+                            line as usize,
+                            0,
+                            "malformed-csv",
+                            format!("malformed CSV: {e}"),
+                        ));
+                        break;
+                    }
                 }
             }
-            let mut persons: Vec<u32> = g.into_iter().map(|(p, _)| p).collect();
-            persons.dedup();
-            (persons, dups)
+        } else {
+            crate::registry::for_each_row(&text, part.first_line, header.len(), |cells, line| {
+                visit(cells, line, line + 1)
+            });
+        }
+        (l.by_item, l.problems)
+    };
+    let mut by_item: Vec<Vec<u32>> = vec![Vec::new(); n_items];
+    let mut problems = Vec::new();
+    while let Some((first, block)) = blocks.next().map_err(io_error)? {
+        let parts: Vec<Listed> = if memchr::memchr(b'"', block).is_some() {
+            let (_, rest) = blocks.rest().map_err(io_error)?;
+            let whole = Part {
+                first_line: first,
+                lines: 0,
+                text: rest,
+            };
+            vec![read_part(&whole, true)]
+        } else {
+            split_chunks(block, first)
+                .par_iter()
+                .map(|part| read_part(part, false))
+                .collect()
+        };
+        for (lists, p) in parts {
+            for (all, l) in by_item.iter_mut().zip(lists) {
+                if all.is_empty() {
+                    *all = l;
+                } else {
+                    all.extend_from_slice(&l);
+                }
+            }
+            problems.extend(p);
+        }
+    }
+    drop(blocks);
+    laps.lap("parse");
+    // Per item, persons listed twice are found by sorting (a list already in ascending order, as exports
+    // usually are, is checked in one pass).
+    let twice: Vec<Vec<u32>> = by_item
+        .par_iter_mut()
+        .map(|v| {
+            if !v.windows(2).all(|w| w[0] < w[1]) {
+                v.par_sort_unstable();
+            }
+            let mut twice: Vec<u32> = v
+                .windows(2)
+                .filter(|w| w[0] == w[1])
+                .map(|w| w[0])
+                .collect();
+            twice.dedup();
+            v.dedup();
+            twice
         })
         .collect();
-    let mut by_item = Vec::with_capacity(n_items);
-    for (persons, dups) in checked {
-        by_item.push(persons);
-        problems.extend(dups);
+    let rows = by_item.iter().map(Vec::len).sum::<usize>();
+    let twice: Vec<(u32, u32)> = twice
+        .iter()
+        .enumerate()
+        .flat_map(|(i, t)| t.iter().map(move |&p| (i as u32, p)))
+        .collect();
+    if !twice.is_empty() {
+        problems.extend(duplicates(src, &twice, &ctx, ic, pc).map_err(io_error)?);
     }
+    laps.lap("group");
     if problems.is_empty() {
         Ok(Recipients { by_item, rows })
     } else {
         problems.sort_by_key(|d| (d.line, d.column));
         Err(problems)
     }
+}
+
+/// What a listing check reads.
+struct ListCtx<'a> {
+    catalogue: &'a Catalogue,
+    registry: &'a Registry,
+    index: &'a FxHashMap<&'a str, u32>,
+    file: &'a str,
+    item_col: usize,
+    person_col: usize,
+}
+
+/// The persons listed per item in one part of a recipients file.
+struct Listing {
+    by_item: Vec<Vec<u32>>,
+    problems: Vec<Diagnostic>,
+    /// The item and person of the previous row (rows of one item are usually together, persons ascending).
+    last: Option<(u32, u32)>,
+}
+
+impl Listing {
+    fn new(n_items: usize) -> Listing {
+        Listing {
+            by_item: vec![Vec::new(); n_items],
+            problems: Vec::new(),
+            last: None,
+        }
+    }
+
+    /// The item and person of a row, or the problem with the row.
+    fn resolve(
+        &self,
+        line: usize,
+        item: &str,
+        pid: &str,
+        c: &ListCtx<'_>,
+    ) -> Result<(u32, u32), Diagnostic> {
+        let (item, pid) = (
+            crate::registry::trimmed(item),
+            crate::registry::trimmed(pid),
+        );
+        let same = self.last.map(|l| l.0).filter(|&l| {
+            c.catalogue
+                .items
+                .get(l as usize)
+                .is_some_and(|it| it.id == item)
+        });
+        let Some(i) = same.or_else(|| c.index.get(item).copied()) else {
+            return Err(error(
+                c.file,
+                line,
+                c.item_col,
+                "unknown-item",
+                format!("item {item:?} is not in catalogue {}", c.catalogue.id),
+            ));
+        };
+        let hint = self.last.map_or(0, |l| l.1 as usize + 1);
+        let Some(p) = c.registry.find_near(pid, hint) else {
+            return Err(error(
+                c.file,
+                line,
+                c.person_col,
+                "unknown-person",
+                format!("person_id {pid:?} is not in the registry"),
+            ));
+        };
+        Ok((i, p as u32))
+    }
+
+    fn check(&mut self, line: usize, item: &str, pid: &str, c: &ListCtx<'_>) {
+        match self.resolve(line, item, pid, c) {
+            Ok((i, p)) => {
+                if let Some(v) = self.by_item.get_mut(i as usize) {
+                    v.push(p);
+                }
+                self.last = Some((i, p));
+            }
+            Err(d) => self.problems.push(d),
+        }
+    }
+}
+
+/// The problems of persons listed twice for an item: each later listing, naming the first one's line (a second
+/// pass over the file, only when there are such persons).
+fn duplicates(
+    src: Source<'_>,
+    twice: &[(u32, u32)],
+    ctx: &ListCtx<'_>,
+    ic: usize,
+    pc: usize,
+) -> std::io::Result<Vec<Diagnostic>> {
+    let wanted: rustc_hash::FxHashSet<(u32, u32)> = twice.iter().copied().collect();
+    let mut first: FxHashMap<(u32, u32), usize> = FxHashMap::default();
+    let mut out = Vec::new();
+    let mut all = Vec::new();
+    std::io::Read::read_to_end(&mut src.open()?, &mut all)?;
+    let text = String::from_utf8_lossy(&all);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rec = csv::StringRecord::new();
+    let mut l = Listing::new(0);
+    loop {
+        let line = rdr.position().line() as usize;
+        let Ok(true) = rdr.read_record(&mut rec) else {
+            break;
+        };
+        let line = line.max(2);
+        let (Some(item), Some(pid)) = (rec.get(ic), rec.get(pc)) else {
+            continue;
+        };
+        let Ok(key) = l.resolve(line, item, pid, ctx) else {
+            continue;
+        };
+        l.last = Some(key);
+        if !wanted.contains(&key) {
+            continue;
+        }
+        match first.get(&key) {
+            None => {
+                first.insert(key, line);
+            }
+            Some(&at) => out.push(error(
+                ctx.file,
+                line,
+                pc + 1,
+                "duplicate-recipient",
+                format!(
+                    "person {:?} is listed twice for item {:?} (also on line {at})",
+                    ctx.registry.persons.id.get(key.1 as usize),
+                    ctx.catalogue
+                        .items
+                        .get(key.0 as usize)
+                        .map_or("", |it| it.id.as_str())
+                ),
+            )),
+        }
+    }
+    Ok(out)
 }
 
 /// Reads a parameters file (`param,region,from,value`, optional `source`) into the catalogue's parameters.
@@ -480,8 +643,10 @@ pub fn run(
     at: i32,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Outcome {
+    let mut laps = crate::timings::Laps::new("run");
     let params = catalogue.resolve_params(at, regions);
     let ctx = Ctx::new(reg, regions, at, catalogue.region, params);
+    laps.lap("ctx");
     let mut present = vec![false; regions.len()];
     for &r in &reg.persons.residence_region {
         if let Some(x) = present.get_mut(r as usize) {
@@ -494,17 +659,31 @@ pub fn run(
         present,
     };
     let n_items = catalogue.items.len();
-    let mut items = Vec::with_capacity(n_items);
-    for (k, item) in catalogue.items.iter().enumerate() {
-        progress(k, n_items);
-        items.push(evaluate_item(
-            &shared,
-            item,
-            recipients.by_item.get(k).map_or(&[][..], Vec::as_slice),
-        ));
-    }
+    // Items side by side (each also parallel inside): one item's sequential steps leave a core to another's.
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    progress(0, n_items);
+    let items: Vec<ItemOutcome> = catalogue
+        .items
+        .par_iter()
+        .enumerate()
+        .with_max_len(1)
+        .map(|(k, item)| {
+            let mut item_laps = crate::timings::Laps::new("item");
+            let o = evaluate_item(
+                &shared,
+                item,
+                recipients.by_item.get(k).map_or(&[][..], Vec::as_slice),
+            );
+            item_laps.lap(&item.id);
+            let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(d, n_items);
+            o
+        })
+        .collect();
     progress(n_items, n_items);
+    laps.lap("items");
     let coverage = coverage(catalogue, &shared, &items);
+    laps.lap("coverage");
     Outcome {
         at,
         items,
@@ -645,9 +824,8 @@ fn evaluate_item(sh: &Shared<'_, '_>, item: &Item, listed: &[u32]) -> ItemOutcom
 
     let amounts = match &item.amount {
         Some(a) => {
-            let per_person = Program::new(ctx, a).numbers();
             let first = first_person_of(item, reg, &entitled_units);
-            first.par_iter().map(|&p| per_person[p as usize]).collect()
+            Program::new(ctx, a).numbers_for(&first)
         }
         None => Vec::new(),
     };

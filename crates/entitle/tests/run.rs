@@ -231,3 +231,92 @@ fn missing_parameters_leave_undetermined_only_what_they_decide() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A line that is not UTF-8 is a problem of that line (both readers), not of the whole file; the other lines are
+/// read.
+#[test]
+fn lines_that_are_not_utf8_are_reported_at_their_line() {
+    let (cat, reg, regions) = setup();
+    let mut bytes = b"item,person_id\nold-age,e\nold-age,\xff\xfe\ndibao,a\n".to_vec();
+    for quoted in [false, true] {
+        if quoted {
+            bytes = b"item,person_id\n\"old-age\",e\nold-age,\xff\xfe\ndibao,a\n".to_vec();
+        }
+        let d = match minsheng_entitle::run::read_recipients_bytes("r.csv", &bytes, &cat, &reg) {
+            Ok(_) => panic!("a problem expected"),
+            Err(d) => d,
+        };
+        let got: Vec<String> = d.iter().map(|x| format!("{}:{}", x.line, x.code)).collect();
+        assert_eq!(got, ["3:not-utf8"], "quoted {quoted}: {d:#?}");
+    }
+    // The persons reader: line 3 of this file is not UTF-8; in quarantine mode it is set aside, shown with U+FFFD.
+    let mut persons = b"person_id,citizen_id,birth_date,sex,hukou_type,hukou_region,residence_region,household_id\n"
+        .to_vec();
+    let good = |id: &str, seq: u32| {
+        let b = date::parse("1980-05-01").unwrap_or(0);
+        let cid = String::from_utf8(citizen::make(530102, b, seq).to_vec()).unwrap_or_default();
+        format!("{id},{cid},1980-05-01,M,urban,530102,530102,h{id}\n")
+    };
+    persons.extend(good("a", 1).as_bytes());
+    persons.extend(b"b\xff,x,1980-05-01,M,urban,530102,530102,hb\n");
+    persons.extend(b"\n");
+    persons.extend(good("c", 3).as_bytes());
+    let l = minsheng_entitle::registry::read_persons_bytes(
+        "p.csv",
+        &persons,
+        &regions,
+        OnError::Quarantine,
+    );
+    let got: Vec<String> = l
+        .problems
+        .iter()
+        .map(|x| format!("{}:{}", x.line, x.code))
+        .collect();
+    assert_eq!(got, ["3:not-utf8"], "{:#?}", l.problems);
+    assert_eq!(l.quarantined.len(), 1);
+    assert_eq!(l.quarantined[0].line, 3);
+    assert!(
+        l.quarantined[0].text.starts_with("b\u{fffd},x"),
+        "{:?}",
+        l.quarantined[0].text
+    );
+    // The blank line 4 is skipped; a and c are read, each its own household.
+    let p = &l.registry.persons;
+    assert_eq!((p.len(), p.line.clone()), (2, vec![2, 5]));
+    assert_eq!(l.registry.households.len(), 2);
+}
+
+/// A household whose rows are apart is one household (the slow path of the grouping), and households number in
+/// order of first appearance.
+#[test]
+fn households_whose_rows_are_apart_are_joined() {
+    let regions = RegionIndex::shipped();
+    let mut csv = String::from(
+        "person_id,citizen_id,birth_date,sex,hukou_type,hukou_region,residence_region,household_id\n",
+    );
+    for (k, (id, hh)) in [
+        ("a", "h1"),
+        ("b", "h2"),
+        ("c", "h1"),
+        ("d", "h3"),
+        ("e", "h2"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let b = date::parse("1980-05-01").unwrap_or(0);
+        let cid = String::from_utf8(citizen::make(530102, b, 2 * k as u32 + 1).to_vec())
+            .unwrap_or_default();
+        csv.push_str(&format!(
+            "{id},{cid},1980-05-01,M,urban,530102,530102,{hh}\n"
+        ));
+    }
+    let l = read_persons("p.csv", &csv, &regions, OnError::Refuse);
+    assert!(l.problems.is_empty(), "{:#?}", l.problems);
+    let r = &l.registry;
+    assert_eq!(r.persons.household, vec![0, 1, 0, 2, 1]);
+    assert_eq!(r.households.len(), 3);
+    assert_eq!(r.households.members(0), &[0, 2]);
+    assert_eq!(r.households.members(1), &[1, 4]);
+    assert_eq!(r.households.id.get(2), "h3");
+}

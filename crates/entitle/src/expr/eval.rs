@@ -174,6 +174,37 @@ impl<'c, 'a> Program<'c, 'a> {
         out
     }
 
+    /// The rule's numeric value for the given persons (in ascending order, as unit lists are): only the blocks
+    /// that hold one of them are evaluated.
+    pub fn numbers_for(&self, persons: &[u32]) -> Vec<f64> {
+        let n = self.ctx.reg.persons.len();
+        if !persons.windows(2).all(|w| w[0] <= w[1]) {
+            let all = self.numbers();
+            return persons
+                .iter()
+                .map(|&p| all.get(p as usize).copied().unwrap_or(f64::NAN))
+                .collect();
+        }
+        let groups: Vec<&[u32]> = persons
+            .chunk_by(|a, b| a / BLOCK as u32 == b / BLOCK as u32)
+            .collect();
+        let parts: Vec<Vec<f64>> = groups
+            .par_iter()
+            .map(|g| {
+                let lo = g[0] as usize / BLOCK * BLOCK;
+                let hi = (lo + BLOCK).min(n);
+                match self.eval(self.root, lo, hi, &mut None) {
+                    Val::Num(v) => g
+                        .iter()
+                        .map(|&p| v.get(p as usize - lo).copied().unwrap_or(f64::NAN))
+                        .collect(),
+                    _ => vec![f64::NAN; g.len()],
+                }
+            })
+            .collect();
+        parts.concat()
+    }
+
     /// The value for one person, without a trace.
     pub fn value_at(&self, person: usize) -> Val {
         self.eval(self.root, person, person + 1, &mut None)
