@@ -35,8 +35,10 @@ pub(crate) const BLOCK: usize = 32 << 20;
 /// Blocks of whole lines from a reader. The first block starts after the header line, which
 /// [`Blocks::header`] returns (a UTF-8 byte-order mark dropped).
 pub(crate) struct Blocks<'a> {
-    src: Box<dyn Read + 'a>,
+    src: Input<'a>,
     buf: Vec<u8>,
+    /// Bytes of `buf` that hold data.
+    len: usize,
     /// Bytes of `buf` already handed out (the carried-over tail starts here).
     taken: usize,
     /// The line number of the next block's first line.
@@ -47,11 +49,74 @@ pub(crate) struct Blocks<'a> {
     first: u32,
 }
 
+/// What blocks are read from: a reader, or a file read at offsets by several threads at once (the copies from
+/// the page cache then run on every core instead of one, between the parallel parses).
+pub(crate) enum Input<'a> {
+    Reader(Box<dyn Read + 'a>),
+    File {
+        file: std::fs::File,
+        at: u64,
+        len: u64,
+    },
+}
+
+impl<'a> Input<'a> {
+    /// Opens a source for block reading.
+    pub(crate) fn open(src: Source<'a>) -> std::io::Result<Input<'a>> {
+        match src {
+            Source::Bytes(b) => Ok(Input::Reader(Box::new(b))),
+            Source::File(p) => {
+                let file = std::fs::File::open(p)?;
+                let len = file.metadata()?.len();
+                Ok(Input::File { file, at: 0, len })
+            }
+        }
+    }
+
+    /// Reads into `buf`, returning the number of bytes read (0 at the end).
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Input::Reader(r) => loop {
+                match r.read(buf) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    other => return other,
+                }
+            },
+            Input::File { file, at, len } => {
+                use rayon::prelude::*;
+                use std::os::unix::fs::FileExt;
+                let n = buf
+                    .len()
+                    .min(usize::try_from(len.saturating_sub(*at)).unwrap_or(usize::MAX));
+                if n == 0 {
+                    // The file may have grown since its length was read: go on with plain reads.
+                    let k = file.read_at(buf, *at)?;
+                    *at += k as u64;
+                    *len = (*len).max(*at);
+                    return Ok(k);
+                }
+                const PIECE: usize = 4 << 20;
+                let start = *at;
+                let file = &*file;
+                buf[..n]
+                    .par_chunks_mut(PIECE)
+                    .enumerate()
+                    .try_for_each(|(k, piece)| {
+                        file.read_exact_at(piece, start + (k * PIECE) as u64)
+                    })?;
+                *at += n as u64;
+                Ok(n)
+            }
+        }
+    }
+}
+
 impl<'a> Blocks<'a> {
-    pub(crate) fn new(src: Box<dyn Read + 'a>, block: usize) -> Blocks<'a> {
+    pub(crate) fn new(src: Input<'a>, block: usize) -> Blocks<'a> {
         Blocks {
             src,
             buf: Vec::new(),
+            len: 0,
             taken: 0,
             line: 1,
             eof: false,
@@ -60,22 +125,15 @@ impl<'a> Blocks<'a> {
         }
     }
 
-    /// Reads until `buf` holds at least `want` bytes or the end of the file.
+    /// Reads until the buffer holds at least `want` bytes or the end of the file (the buffer is zeroed only when
+    /// it grows, and reused after).
     fn fill(&mut self, want: usize) -> std::io::Result<()> {
-        while !self.eof && self.buf.len() < want {
-            let at = self.buf.len();
+        if self.buf.len() < want {
             self.buf.resize(want, 0);
-            let n = loop {
-                match self.src.read(&mut self.buf[at..]) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => {
-                        self.buf.truncate(at);
-                        return Err(e);
-                    }
-                }
-            };
-            self.buf.truncate(at + n);
+        }
+        while !self.eof && self.len < want {
+            let n = self.src.read(&mut self.buf[self.len..want])?;
+            self.len += n;
             if n == 0 {
                 self.eof = true;
             }
@@ -83,10 +141,11 @@ impl<'a> Blocks<'a> {
         Ok(())
     }
 
-    /// Drops the bytes handed out, keeping the tail.
+    /// Drops the bytes handed out, moving the tail to the front.
     fn shift(&mut self) {
         if self.taken > 0 {
-            self.buf.drain(..self.taken);
+            self.buf.copy_within(self.taken..self.len, 0);
+            self.len -= self.taken;
             self.taken = 0;
         }
     }
@@ -94,16 +153,17 @@ impl<'a> Blocks<'a> {
     /// The header line (without its line end).
     pub(crate) fn header(&mut self) -> std::io::Result<Vec<u8>> {
         loop {
-            let want = self.buf.len() + self.block.min(1 << 20);
+            let want = self.len + self.block.min(1 << 20);
             self.fill(want)?;
-            if let Some(k) = memchr::memchr(b'\n', &self.buf) {
+            if let Some(k) = memchr::memchr(b'\n', &self.buf[..self.len]) {
                 let h = self.buf[..k].to_vec();
                 self.taken = k + 1;
                 self.line = 2;
                 return Ok(strip_bom(h));
             }
             if self.eof {
-                let h = std::mem::take(&mut self.buf);
+                let h = self.buf[..self.len].to_vec();
+                self.taken = self.len;
                 self.line = 2;
                 return Ok(strip_bom(h));
             }
@@ -117,12 +177,12 @@ impl<'a> Blocks<'a> {
         let end = loop {
             self.fill(want)?;
             if self.eof {
-                break self.buf.len();
+                break self.len;
             }
-            if let Some(k) = memchr::memrchr(b'\n', &self.buf) {
+            if let Some(k) = memchr::memrchr(b'\n', &self.buf[..self.len]) {
                 break k + 1;
             }
-            want = self.buf.len() * 2;
+            want = self.len * 2;
         };
         if end == 0 {
             return Ok(None);
@@ -131,7 +191,13 @@ impl<'a> Blocks<'a> {
         let first = self.line;
         self.first = first;
         let block = &self.buf[..end];
-        self.line += memchr::memchr_iter(b'\n', block).count() as u32;
+        self.line += {
+            use rayon::prelude::*;
+            block
+                .par_chunks(1 << 20)
+                .map(|c| memchr::memchr_iter(b'\n', c).count())
+                .sum::<usize>() as u32
+        };
         Ok(Some((first, block)))
     }
 
@@ -139,11 +205,11 @@ impl<'a> Blocks<'a> {
     /// first line (for a reader that must see the rest whole).
     pub(crate) fn rest(&mut self) -> std::io::Result<(u32, &[u8])> {
         while !self.eof {
-            let want = self.buf.len() + self.block;
+            let want = self.len + self.block;
             self.fill(want)?;
         }
-        self.taken = self.buf.len();
-        Ok((self.first, &self.buf[..]))
+        self.taken = self.len;
+        Ok((self.first, &self.buf[..self.len]))
     }
 }
 
@@ -161,7 +227,7 @@ fn strip_bom(mut h: Vec<u8>) -> Vec<u8> {
 /// its source.
 pub(crate) fn line_texts(src: Source<'_>, lines: &[u32]) -> std::io::Result<Vec<String>> {
     let mut out = Vec::with_capacity(lines.len());
-    let mut blocks = Blocks::new(src.open()?, BLOCK);
+    let mut blocks = Blocks::new(Input::open(src)?, BLOCK);
     let mut want = lines.iter().peekable();
     let _ = blocks.header()?;
     while want.peek().is_some() {
@@ -198,7 +264,7 @@ mod tests {
     fn blocks_cut_at_line_ends() {
         let text = b"\xef\xbb\xbfa,b\r\n1,22\n333,4444444444\n\n5,6";
         for size in [1, 3, 7, 64] {
-            let mut b = Blocks::new(Box::new(&text[..]), size);
+            let mut b = Blocks::new(Input::Reader(Box::new(&text[..])), size);
             assert_eq!(b.header().ok(), Some(b"a,b".to_vec()));
             let (mut body, mut firsts) = (Vec::new(), Vec::new());
             while let Ok(Some((first, block))) = b.next() {
@@ -212,14 +278,14 @@ mod tests {
             assert_eq!(body, b"1,22\n333,4444444444\n\n5,6".to_vec(), "size {size}");
             assert_eq!(firsts[0], 2);
             let mut line = 2;
-            let mut b = Blocks::new(Box::new(&text[..]), size);
+            let mut b = Blocks::new(Input::Reader(Box::new(&text[..])), size);
             let _ = b.header();
             while let Ok(Some((first, block))) = b.next() {
                 assert_eq!(first, line);
                 line += block.iter().filter(|&&c| c == b'\n').count() as u32;
             }
         }
-        let mut b = Blocks::new(Box::new(&text[..]), 5);
+        let mut b = Blocks::new(Input::Reader(Box::new(&text[..])), 5);
         let _ = b.header();
         let _ = b.next();
         let Ok((first, rest)) = b.rest() else {

@@ -12,7 +12,7 @@ use minsheng_core::diag::{Diagnostic, Severity};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::blocks::{BLOCK, Blocks, Source};
+use crate::blocks::{BLOCK, Blocks, Input, Source};
 use crate::catalogue::{Catalogue, Item, Unit};
 use crate::date;
 use crate::expr::{Checked, Ctx, Kind, Node, Program, Val, params_of};
@@ -105,7 +105,7 @@ pub fn read_recipients_from(
     let diag = |line, column, code, message| error(file, line, column, code, message);
     let io_error = |e: std::io::Error| vec![diag(0, 0, "io", format!("cannot read the file: {e}"))];
     let mut laps = crate::timings::Laps::new("read_recipients");
-    let mut blocks = Blocks::new(src.open().map_err(io_error)?, BLOCK);
+    let mut blocks = Blocks::new(Input::open(src).map_err(io_error)?, BLOCK);
     let header_bytes = blocks.header().map_err(io_error)?;
     let Ok(header_text) = std::str::from_utf8(&header_bytes) else {
         return Err(vec![diag(
@@ -227,16 +227,18 @@ pub fn read_recipients_from(
                 .map(|part| read_part(part, false))
                 .collect()
         };
-        for (lists, p) in parts {
-            for (all, l) in by_item.iter_mut().zip(lists) {
-                if all.is_empty() {
-                    *all = l;
-                } else {
-                    all.extend_from_slice(&l);
-                }
-            }
+        let mut lists = Vec::with_capacity(parts.len());
+        for (l, p) in parts {
+            lists.push(l);
             problems.extend(p);
         }
+        by_item.par_iter_mut().enumerate().for_each(|(i, all)| {
+            for l in &lists {
+                if let Some(l) = l.get(i) {
+                    all.extend_from_slice(l);
+                }
+            }
+        });
     }
     drop(blocks);
     laps.lap("parse");
@@ -1079,6 +1081,35 @@ impl Lists {
     };
 }
 
+/// Writes the formatted rows of every item (`each(k)` for item `k`) into `f` on a thread of its own, so that the
+/// next item's rows are formatted while the last ones are written.
+fn write_items(
+    f: &mut std::io::BufWriter<std::fs::File>,
+    n_items: usize,
+    each: &(dyn Fn(usize) -> Vec<String> + Sync),
+) -> std::io::Result<()> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<String>>(2);
+        let writer = scope.spawn(move || -> std::io::Result<()> {
+            for blocks in rx {
+                for b in blocks {
+                    f.write_all(b.as_bytes())?;
+                }
+            }
+            Ok(())
+        });
+        for k in 0..n_items {
+            if tx.send(each(k)).is_err() {
+                break;
+            }
+        }
+        drop(tx);
+        writer
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the writing thread stopped")))
+    })
+}
+
 /// Writes the run's files into `dir`: the person lists asked for (`entitled.csv`, `missed.csv` (漏保), `wrong.csv`
 /// (错保), `undetermined.csv`), `coverage.csv` and `observations.csv`. Returns the paths written. Rows are formatted in parallel blocks and
 /// written in order.
@@ -1136,7 +1167,7 @@ pub fn write(
     // Every row of one list, formatted in parallel blocks.
     let rows =
         |item: &Item, list: &[u32], extra: &(dyn Fn(&mut String, usize) + Sync)| -> Vec<String> {
-            const STEP: usize = 1 << 15;
+            const STEP: usize = 1 << 12;
             let mut name = String::new();
             push_field(&mut name, &item.name);
             list.par_chunks(STEP)
@@ -1160,50 +1191,51 @@ pub fn write(
             std::fs::File::create(path)?,
         ))
     };
+    let mut laps = crate::timings::Laps::new("write");
     if lists.entitled {
         let mut f = open("entitled.csv")?;
         writeln!(f, "{head},amount")?;
-        for (item, o) in catalogue.items.iter().zip(&outcome.items) {
+        write_items(&mut f, catalogue.items.len(), &|k| {
+            let (item, o) = (&catalogue.items[k], &outcome.items[k]);
             let amount = |out: &mut String, k: usize| {
                 out.push(',');
                 if let Some(&a) = o.amounts.get(k).filter(|a| a.is_finite()) {
                     out.push_str(&crate::expr::num(a));
                 }
             };
-            for block in rows(item, &o.entitled, &amount) {
-                f.write_all(block.as_bytes())?;
-            }
-        }
+            rows(item, &o.entitled, &amount)
+        })?;
         f.flush()?;
     }
+    laps.lap("entitled");
     if lists.missed {
         let mut f = open("missed.csv")?;
         writeln!(f, "{head}")?;
-        for (item, o) in catalogue.items.iter().zip(&outcome.items) {
-            for block in rows(item, &o.missed, &|_, _| {}) {
-                f.write_all(block.as_bytes())?;
-            }
-        }
+        write_items(&mut f, catalogue.items.len(), &|k| {
+            rows(&catalogue.items[k], &outcome.items[k].missed, &|_, _| {})
+        })?;
         f.flush()?;
     }
+    laps.lap("missed");
     if lists.wrong {
         let mut f = open("wrong.csv")?;
         writeln!(f, "{head},failed_conditions")?;
-        for (item, o) in catalogue.items.iter().zip(&outcome.items) {
+        write_items(&mut f, catalogue.items.len(), &|k| {
+            let o = &outcome.items[k];
             let reason = |out: &mut String, k: usize| {
                 out.push(',');
                 push_field(out, o.wrong_reasons.get(k).map_or("", String::as_str));
             };
-            for block in rows(item, &o.wrong, &reason) {
-                f.write_all(block.as_bytes())?;
-            }
-        }
+            rows(&catalogue.items[k], &o.wrong, &reason)
+        })?;
         f.flush()?;
     }
+    laps.lap("wrong");
     if lists.undetermined {
         let mut f = open("undetermined.csv")?;
         writeln!(f, "{head},parameters_without_value")?;
-        for (item, o) in catalogue.items.iter().zip(&outcome.items) {
+        write_items(&mut f, catalogue.items.len(), &|k| {
+            let (item, o) = (&catalogue.items[k], &outcome.items[k]);
             // Per unit, the parameters without value in its own region.
             let why = |out: &mut String, k: usize| {
                 out.push(',');
@@ -1227,12 +1259,11 @@ pub fn write(
                     }
                 }
             };
-            for block in rows(item, &o.undetermined, &why) {
-                f.write_all(block.as_bytes())?;
-            }
-        }
+            rows(item, &o.undetermined, &why)
+        })?;
         f.flush()?;
     }
+    laps.lap("undetermined");
     let mut f = open("coverage.csv")?;
     writeln!(
         f,
@@ -1259,8 +1290,10 @@ pub fn write(
         )?;
     }
     f.flush()?;
+    laps.lap("coverage");
     let mut f = open("observations.csv")?;
     f.write_all(observations(catalogue, reg, regions, outcome).as_bytes())?;
     f.flush()?;
+    laps.lap("observations");
     Ok(written)
 }

@@ -13,20 +13,28 @@ fn on() -> bool {
 pub(crate) struct Laps {
     what: &'static str,
     last: Instant,
-    faults: u64,
+    faults: (u64, u64),
 }
 
-/// Minor page faults of the process so far (`/proc/self/stat`; 0 where there is none).
-fn faults() -> u64 {
+/// Minor page faults and CPU time in clock ticks (user + system) of the process so far (`/proc/self/stat`; 0
+/// where there is none).
+fn faults() -> (u64, u64) {
     if !on() {
-        return 0;
+        return (0, 0);
     }
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // The fields after the command name (which ends with the last ')'): minflt is the 8th.
-    stat.rsplit_once(')')
-        .and_then(|(_, rest)| rest.split_whitespace().nth(7))
-        .and_then(|f| f.parse().ok())
-        .unwrap_or(0)
+    // The fields after the command name (which ends with the last ')'): minflt is the 8th, utime and stime the
+    // 12th and 13th.
+    let fields: Vec<u64> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .map(|f| f.parse().unwrap_or(0))
+                .collect()
+        })
+        .unwrap_or_default();
+    let at = |k: usize| fields.get(k).copied().unwrap_or(0);
+    (at(7), at(11) + at(12))
 }
 
 impl Laps {
@@ -41,11 +49,12 @@ impl Laps {
     pub(crate) fn lap(&mut self, step: &str) {
         if on() {
             let f = faults();
+            let wall = self.last.elapsed().as_secs_f64();
             eprintln!(
-                "[timings] {}.{step} {:.3} s, {} MiB of fresh pages",
+                "[timings] {}.{step} {wall:.3} s, {:.2} cores busy, {} MiB of fresh pages",
                 self.what,
-                self.last.elapsed().as_secs_f64(),
-                f.saturating_sub(self.faults) * 4 / 1024
+                f.1.saturating_sub(self.faults.1) as f64 / 100.0 / wall.max(1e-9),
+                f.0.saturating_sub(self.faults.0) * 4 / 1024
             );
             self.faults = f;
         }
