@@ -111,13 +111,8 @@ fn explain_item(
             None
         } else {
             crate::run::conjuncts(&item.rule.root).into_iter().find(|c| {
-                missing_params(ctx, c, q, catalogue).is_empty() && {
-                    let part = crate::expr::Checked {
-                        root: (*c).clone(),
-                        slots: item.rule.slots,
-                    };
-                    matches!(Program::new(ctx, &part).value_at(q), Val::Bool(ref b) if b.first() == Some(&false))
-                }
+                missing_params(ctx, c, q, catalogue).is_empty()
+                    && matches!(prog.part(c).value_at(q), Val::Bool(ref b) if b.first() == Some(&false))
             })
         };
         if let Some(c) = decided_by {

@@ -302,6 +302,9 @@ pub struct Registry {
     dir_shift: u32,
     /// Whether the person ids are in strictly ascending order (byte order).
     ids_sorted: bool,
+    /// When the ids are in ascending order and none is longer than 15 bytes: each id as a number that sorts as
+    /// the id does ([`short_key`]), for look-ups by galloping over numbers.
+    short_keys: Vec<u128>,
 }
 
 /// What to do with bad rows.
@@ -337,6 +340,48 @@ fn hash(s: &str) -> u64 {
     hash_bytes(s.as_bytes())
 }
 
+/// An id of at most 15 bytes as a number that orders as the id's bytes do: the bytes big-endian, padded with
+/// zeros, then the length in the lowest byte (so that `"AB"` < `"AB\0"`); equal numbers, equal ids.
+fn short_key(id: &[u8]) -> Option<u128> {
+    if id.len() > 15 {
+        return None;
+    }
+    let mut b = [0u8; 16];
+    b[..id.len()].copy_from_slice(id);
+    b[15] = id.len() as u8;
+    Some(u128::from_be_bytes(b))
+}
+
+/// Gallops forward from `hint` (whose item sorts before the one sought) over `n` sorted items for the one that
+/// `cmp` finds equal: steps of 1, 2, 4 … past it, then a binary search in the last step.
+fn gallop(n: usize, hint: usize, cmp: impl Fn(usize) -> std::cmp::Ordering) -> Option<usize> {
+    let (mut lo, mut step) = (hint, 1usize);
+    let hi = loop {
+        let at = lo + step;
+        if at >= n {
+            break n;
+        }
+        match cmp(at) {
+            std::cmp::Ordering::Equal => return Some(at),
+            std::cmp::Ordering::Less => {
+                lo = at;
+                step *= 2;
+            }
+            std::cmp::Ordering::Greater => break at,
+        }
+    };
+    let (mut a, mut b) = (lo + 1, hi);
+    while a < b {
+        let m = a + (b - a) / 2;
+        match cmp(m) {
+            std::cmp::Ordering::Equal => return Some(m),
+            std::cmp::Ordering::Less => a = m + 1,
+            std::cmp::Ordering::Greater => b = m,
+        }
+    }
+    None
+}
+
 /// Byte order of two ids, eight bytes at a time (ids are short: this beats a call to `memcmp`).
 #[inline]
 fn cmp_id(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
@@ -369,35 +414,20 @@ impl Registry {
         let ids = &self.persons.id;
         let n = ids.len();
         if hint < n {
+            if !self.short_keys.is_empty() {
+                // Every id is short: compare numbers, not strings.
+                let key = short_key(id.as_bytes())?;
+                let keys = &self.short_keys;
+                return match keys[hint].cmp(&key) {
+                    std::cmp::Ordering::Equal => Some(hint),
+                    std::cmp::Ordering::Less => gallop(n, hint, |i| keys[i].cmp(&key)),
+                    std::cmp::Ordering::Greater => self.find(id),
+                };
+            }
             match cmp_id(ids.bytes_of(hint), id.as_bytes()) {
                 std::cmp::Ordering::Equal => return Some(hint),
                 std::cmp::Ordering::Less if self.ids_sorted => {
-                    // Gallop: find a step past `id`, then search the last step.
-                    let (mut lo, mut step) = (hint, 1usize);
-                    let hi = loop {
-                        let at = lo + step;
-                        if at >= n {
-                            break n;
-                        }
-                        match cmp_id(ids.bytes_of(at), id.as_bytes()) {
-                            std::cmp::Ordering::Equal => return Some(at),
-                            std::cmp::Ordering::Less => {
-                                lo = at;
-                                step *= 2;
-                            }
-                            std::cmp::Ordering::Greater => break at,
-                        }
-                    };
-                    let (mut a, mut b) = (lo + 1, hi);
-                    while a < b {
-                        let m = a + (b - a) / 2;
-                        match cmp_id(ids.bytes_of(m), id.as_bytes()) {
-                            std::cmp::Ordering::Equal => return Some(m),
-                            std::cmp::Ordering::Less => a = m + 1,
-                            std::cmp::Ordering::Greater => b = m,
-                        }
-                    }
-                    return None;
+                    return gallop(n, hint, |i| cmp_id(ids.bytes_of(i), id.as_bytes()));
                 }
                 _ => {}
             }
@@ -460,6 +490,17 @@ impl Registry {
         let ids_sorted = (1..n)
             .into_par_iter()
             .all(|i| persons.id.bytes_of(i - 1) < persons.id.bytes_of(i));
+        let all_short = (0..n)
+            .into_par_iter()
+            .all(|i| persons.id.bytes_of(i).len() <= 15);
+        let short_keys: Vec<u128> = if ids_sorted && all_short && n > 0 {
+            (0..n)
+                .into_par_iter()
+                .map(|i| short_key(persons.id.bytes_of(i)).unwrap_or(u128::MAX))
+                .collect()
+        } else {
+            Vec::new()
+        };
         laps.lap("ids_sorted");
         Registry {
             persons,
@@ -468,6 +509,7 @@ impl Registry {
             dir,
             dir_shift,
             ids_sorted,
+            short_keys,
         }
     }
 }
@@ -1581,4 +1623,96 @@ fn group_households(persons: &Persons) -> (Households, Vec<u32>) {
     households.start = start;
     households.members = members;
     (households, household)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small deterministic generator for the property checks below.
+    fn lcg(state: &mut u64) -> u64 {
+        *state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        *state >> 11
+    }
+
+    #[test]
+    fn short_keys_order_as_the_ids() {
+        let mut s = 3u64;
+        let alphabet = b"\0P0123456789Xa\xff";
+        for _ in 0..20_000 {
+            let mut make = || -> Vec<u8> {
+                let n = (lcg(&mut s) % 16) as usize;
+                (0..n)
+                    .map(|_| alphabet[(lcg(&mut s) % alphabet.len() as u64) as usize])
+                    .collect()
+            };
+            let (a, b) = (make(), make());
+            let (Some(ka), Some(kb)) = (short_key(&a), short_key(&b)) else {
+                panic!("short ids have keys");
+            };
+            assert_eq!(ka.cmp(&kb), a.cmp(&b), "{a:?} {b:?}");
+        }
+        assert_eq!(short_key(&[b'x'; 16]), None);
+    }
+
+    #[test]
+    fn cmp_id_is_byte_order() {
+        let mut s = 7u64;
+        let alphabet = b"P0123456789-_Xa\xff";
+        for _ in 0..20_000 {
+            let mut make = || -> Vec<u8> {
+                let n = (lcg(&mut s) % 20) as usize;
+                (0..n)
+                    .map(|_| alphabet[(lcg(&mut s) % alphabet.len() as u64) as usize])
+                    .collect()
+            };
+            let (a, b) = (make(), make());
+            assert_eq!(cmp_id(&a, &b), a.cmp(&b), "{a:?} {b:?}");
+            assert_eq!(cmp_id(&a, &a), std::cmp::Ordering::Equal);
+        }
+    }
+
+    #[test]
+    fn sort_pairs_sorts_like_sort_unstable() {
+        let mut s = 11u64;
+        for (n, spread) in [
+            (100_000usize, u64::MAX),
+            (70_000, 1000),
+            (80_000, 0),
+            (200, u64::MAX),
+        ] {
+            let v: Vec<(u64, u32)> = (0..n)
+                .map(|i| {
+                    let k = lcg(&mut s);
+                    (if spread == 0 { 42 } else { k % spread.max(1) }, i as u32)
+                })
+                .collect();
+            let mut want = v.clone();
+            want.sort_unstable();
+            assert_eq!(sort_pairs(v), want, "n {n}, spread {spread}");
+        }
+        let ends = vec![(u64::MAX, 1), (0, 2), (u64::MAX, 0)];
+        let mut many = ends.repeat(30_000);
+        let got = sort_pairs(many.clone());
+        many.sort_unstable();
+        assert_eq!(got, many);
+    }
+
+    #[test]
+    fn citizen_keys_are_exact() {
+        let a = *b"11010519491231002X";
+        let mut b = a;
+        b[17] = b'0';
+        let mut c = a;
+        c[16] = b'1';
+        assert_ne!(citizen_key(&a), citizen_key(&b));
+        assert_ne!(citizen_key(&a), citizen_key(&c));
+        assert_eq!(citizen_key(&a), 11010519491231002 * 11 + 10);
+        assert_eq!(
+            citizen_key(b"999999999999999999"),
+            99999999999999999 * 11 + 9
+        );
+    }
 }

@@ -15,7 +15,7 @@ use rustc_hash::FxHashMap;
 use crate::blocks::{BLOCK, Blocks, Input, Source};
 use crate::catalogue::{Catalogue, Item, Unit};
 use crate::date;
-use crate::expr::{Checked, Ctx, Kind, Node, Program, Val, params_of};
+use crate::expr::{Ctx, Kind, Node, Program, Val, params_of};
 use crate::regions::RegionIndex;
 use crate::registry::{Part, Registry, split_chunks};
 
@@ -701,7 +701,12 @@ pub fn run(
 /// as one condition that reads no missing parameter is false, whatever the missing parameter would say; it is
 /// undetermined only when every such condition holds and some condition reads a parameter without value for the
 /// person's region. Inside one condition a missing parameter makes the whole condition unknown.
-fn undetermined_persons(sh: &Shared<'_, '_>, item: &Item, used: &[usize]) -> Option<Vec<bool>> {
+fn undetermined_persons(
+    sh: &Shared<'_, '_>,
+    prog: &Program<'_, '_>,
+    item: &Item,
+    used: &[usize],
+) -> Option<Vec<bool>> {
     let ctx = sh.ctx;
     let p = &ctx.reg.persons;
     let missing = |params: &[usize]| -> Vec<bool> {
@@ -724,11 +729,7 @@ fn undetermined_persons(sh: &Shared<'_, '_>, item: &Item, used: &[usize]) -> Opt
         .collect();
     for c in conjuncts(&item.rule.root) {
         let miss = missing(&params_of(c));
-        let part = Checked {
-            root: c.clone(),
-            slots: item.rule.slots,
-        };
-        let value = Program::new(ctx, &part).bools();
+        let value = prog.part(c).bools();
         undetermined
             .par_iter_mut()
             .zip(value.par_iter().zip(p.residence_region.par_iter()))
@@ -744,10 +745,11 @@ fn undetermined_persons(sh: &Shared<'_, '_>, item: &Item, used: &[usize]) -> Opt
 fn evaluate_item(sh: &Shared<'_, '_>, item: &Item, listed: &[u32]) -> ItemOutcome {
     let ctx = sh.ctx;
     let reg = ctx.reg;
-    let entitled_person = Program::new(ctx, &item.rule).bools();
+    let prog = Program::new(ctx, &item.rule);
+    let entitled_person = prog.bools();
     // Only the rule's parameters decide; an amount whose parameter has no value is left empty.
     let used = params_of(&item.rule.root);
-    let undetermined_person = undetermined_persons(sh, item, &used);
+    let undetermined_person = undetermined_persons(sh, &prog, item, &used);
     let missing_params: Vec<usize> = used
         .into_iter()
         .filter(|&k| {
@@ -831,7 +833,7 @@ fn evaluate_item(sh: &Shared<'_, '_>, item: &Item, listed: &[u32]) -> ItemOutcom
         }
         None => Vec::new(),
     };
-    let wrong_reasons = failing(ctx, item, &first_person_of(item, reg, &wrong));
+    let wrong_reasons = failing(&prog, item, &first_person_of(item, reg, &wrong));
     ItemOutcome {
         entitled: entitled_units,
         receiving,
@@ -1026,18 +1028,12 @@ pub fn conjuncts(n: &Node) -> Vec<&Node> {
 }
 
 /// The conditions of an item's rule that fail for each of the given persons (for 错保 lists).
-fn failing(ctx: &Ctx<'_>, item: &Item, persons: &[u32]) -> Vec<String> {
+fn failing(prog: &Program<'_, '_>, item: &Item, persons: &[u32]) -> Vec<String> {
     if persons.is_empty() {
         return Vec::new();
     }
-    let parts: Vec<Checked> = conjuncts(&item.rule.root)
-        .into_iter()
-        .map(|n| Checked {
-            root: n.clone(),
-            slots: item.rule.slots,
-        })
-        .collect();
-    let programs: Vec<Program<'_, '_>> = parts.iter().map(|c| Program::new(ctx, c)).collect();
+    let parts: Vec<&Node> = conjuncts(&item.rule.root);
+    let programs: Vec<Program<'_, '_>> = parts.iter().map(|c| prog.part(c)).collect();
     persons
         .par_iter()
         .map(|&p| {
@@ -1045,7 +1041,7 @@ fn failing(ctx: &Ctx<'_>, item: &Item, persons: &[u32]) -> Vec<String> {
                 .iter()
                 .zip(&programs)
                 .filter(|(_, prog)| matches!(prog.value_at(p as usize), Val::Bool(ref v) if v.first() == Some(&false)))
-                .map(|(c, _)| item.rule_text.get(c.root.span.start..c.root.span.end).unwrap_or("").to_string())
+                .map(|(c, _)| item.rule_text.get(c.span.start..c.span.end).unwrap_or("").to_string())
                 .collect::<Vec<_>>()
                 .join("; ")
         })

@@ -130,7 +130,7 @@ pub struct Step {
 pub struct Program<'c, 'a> {
     ctx: &'c Ctx<'a>,
     root: &'c Node,
-    slots: Vec<Vec<f64>>,
+    slots: std::borrow::Cow<'c, [Vec<f64>]>,
 }
 
 impl<'c, 'a> Program<'c, 'a> {
@@ -140,7 +140,20 @@ impl<'c, 'a> Program<'c, 'a> {
         Program {
             ctx,
             root: &rule.root,
-            slots,
+            slots: std::borrow::Cow::Owned(slots),
+        }
+    }
+
+    /// A part of the rule (a node of its tree, such as one condition of an `and`), reading the household
+    /// aggregates the whole rule computed instead of computing them again.
+    pub fn part<'p>(&'p self, root: &'p Node) -> Program<'p, 'a>
+    where
+        'c: 'p,
+    {
+        Program {
+            ctx: self.ctx,
+            root,
+            slots: std::borrow::Cow::Borrowed(&self.slots),
         }
     }
 
