@@ -47,6 +47,8 @@ pub(crate) struct Blocks<'a> {
     block: usize,
     /// The line number of the last block's first line.
     first: u32,
+    /// Whether the line feeds of the block last handed out are counted into `line`.
+    counted: bool,
 }
 
 /// What blocks are read from: a reader, or a file read at offsets by several threads at once (the copies from
@@ -122,6 +124,7 @@ impl<'a> Blocks<'a> {
             eof: false,
             block: block.max(1),
             first: 2,
+            counted: true,
         }
     }
 
@@ -172,6 +175,15 @@ impl<'a> Blocks<'a> {
 
     /// The next block of whole lines and the line number of its first line (`None` at the end).
     pub(crate) fn next(&mut self) -> std::io::Result<Option<(u32, &[u8])>> {
+        if !self.counted {
+            // The caller did not say how many lines the last block had: count them.
+            use rayon::prelude::*;
+            self.line += self.buf[..self.taken]
+                .par_chunks(1 << 20)
+                .map(|c| memchr::memchr_iter(b'\n', c).count())
+                .sum::<usize>() as u32;
+        }
+        self.counted = true;
         self.shift();
         let mut want = self.block;
         let end = loop {
@@ -190,15 +202,18 @@ impl<'a> Blocks<'a> {
         self.taken = end;
         let first = self.line;
         self.first = first;
+        self.counted = false;
         let block = &self.buf[..end];
-        self.line += {
-            use rayon::prelude::*;
-            block
-                .par_chunks(1 << 20)
-                .map(|c| memchr::memchr_iter(b'\n', c).count())
-                .sum::<usize>() as u32
-        };
         Ok(Some((first, block)))
+    }
+
+    /// Tells how many line feeds the block last handed out holds (a caller that counted them while cutting the
+    /// block into parts), so that [`Blocks::next`] need not count them again.
+    pub(crate) fn lines_were(&mut self, n: u32) {
+        if !self.counted {
+            self.line += n;
+            self.counted = true;
+        }
     }
 
     /// The block last handed out and everything after it, to the end of the file, with the line number of its

@@ -49,13 +49,18 @@ impl RegionIndex {
 
     /// The index of a six-digit code.
     pub fn index_of(&self, code: &str) -> Option<u32> {
-        let t = code.trim();
-        if t.len() != 6 || !t.bytes().all(|b| b.is_ascii_digit()) {
+        let t = code.trim().as_bytes();
+        if t.len() != 6 {
             return None;
         }
-        t.parse::<u32>()
-            .ok()
-            .and_then(|c| self.by_code.get(&c).copied())
+        let mut c = 0u32;
+        for &b in t {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            c = c * 10 + u32::from(b - b'0');
+        }
+        self.by_code.get(&c).copied()
     }
 
     pub fn code(&self, i: u32) -> String {

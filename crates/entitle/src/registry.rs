@@ -669,7 +669,8 @@ pub fn read_persons_from(
             parse_quoted(rest, cols, regions, first, &mut acc);
             break;
         }
-        parse_plain(block.1, block.0, cols, regions, &mut acc);
+        let lines = parse_plain(block.1, block.0, cols, regions, &mut acc);
+        blocks.lines_were(lines);
     }
     drop(blocks);
     let Acc {
@@ -885,9 +886,17 @@ struct PartOut {
 }
 
 /// Parses an unquoted block: parts in parallel, each writing its rows straight into the registry's columns
-/// (extended once per block); blank lines and bad rows leave holes that are closed at the end.
-fn parse_plain(body: &[u8], first_line: u32, cols: Cols, regions: &RegionIndex, acc: &mut Acc) {
+/// (extended once per block); blank lines and bad rows leave holes that are closed at the end. Returns the
+/// block's number of line feeds.
+fn parse_plain(
+    body: &[u8],
+    first_line: u32,
+    cols: Cols,
+    regions: &RegionIndex,
+    acc: &mut Acc,
+) -> u32 {
     let parts = split_chunks(body, first_line);
+    let lines = parts.iter().map(|p| p.lines).sum();
     let sizes: Vec<usize> = parts.iter().map(Part::rows).collect();
     let add: usize = sizes.iter().sum();
     let p = &mut acc.persons;
@@ -978,6 +987,7 @@ fn parse_plain(body: &[u8], first_line: u32, cols: Cols, regions: &RegionIndex, 
         acc.bad.extend(o.bad);
         acc.holes += o.holes;
     }
+    lines
 }
 
 /// Parses one part into its slots.
@@ -1248,6 +1258,8 @@ fn row<'t>(
     }
     let since = match get(8) {
         "" => birth.unwrap_or(0),
+        // Most people live where they were born: the same text is the same date.
+        s if s == get(2) && birth.is_some() => birth.unwrap_or(0),
         s => match date::parse(s) {
             Some(d) => {
                 if birth.is_some_and(|b| d < b) {
@@ -1316,6 +1328,10 @@ fn row<'t>(
     }
     let income = match get(12) {
         "" => 0.0,
+        // Whole amounts (the usual case) without the float parser; exact below 2^53.
+        s if s.len() <= 15 && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.bytes().fold(0u64, |v, b| v * 10 + u64::from(b - b'0')) as f64
+        }
         s => match s.parse::<f64>() {
             Ok(v) if v.is_finite() && v >= 0.0 => v,
             _ => {
@@ -1382,8 +1398,21 @@ fn cross_row(p: &Persons, problems: &mut Vec<RowProblem>, bad: &mut Vec<u32>) ->
             }
         }
     }
-    // A citizen id is 17 digits and a check character: as a number (digits × 11 + check) it is an exact key, so
-    // equal ids are adjacent once the keys are sorted, in file order (the position breaks ties).
+    // A citizen id is 17 digits and a check character: as a number (digits × 11 + check) it is an exact key.
+    // The numbers alone, sorted, tell whether any id is on two rows (usually none); only then are the rows found.
+    let keys: Vec<u64> = bucket_sort(
+        (0..n)
+            .into_par_iter()
+            .map(|i| citizen_key(&p.citizen[i]))
+            .collect(),
+        |&k| k,
+    );
+    let twice = keys.par_windows(2).any(|w| w[0] == w[1]);
+    drop(keys);
+    if !twice {
+        return by_id;
+    }
+    // Equal ids adjacent once sorted, in file order (the position breaks ties).
     let by_citizen: Vec<(u64, u32)> = sort_pairs(
         (0..n)
             .into_par_iter()
@@ -1472,7 +1501,16 @@ fn citizen_key(id: &[u8; 18]) -> u64 {
 /// Sorts `(key, position)` pairs whose keys spread evenly over their range of values (hashes, citizen ids): one
 /// pass scatters them into buckets by the top bits of the key, then the buckets (a few dozen pairs each) are
 /// sorted on their own, in parallel. Keys that do not spread are still sorted right, only slower.
-pub(crate) fn sort_pairs(mut v: Vec<(u64, u32)>) -> Vec<(u64, u32)> {
+pub(crate) fn sort_pairs(v: Vec<(u64, u32)>) -> Vec<(u64, u32)> {
+    bucket_sort(v, |x| x.0)
+}
+
+/// Sorts values by scattering them into buckets by the top bits of `key` (which must order as the values do
+/// where it differs), then sorting each bucket on its own, in parallel.
+fn bucket_sort<T: Copy + Ord + Send + Sync + Default>(
+    mut v: Vec<T>,
+    key: impl Fn(&T) -> u64 + Sync,
+) -> Vec<T> {
     let n = v.len();
     if n < 1 << 16 {
         v.par_sort_unstable();
@@ -1480,7 +1518,13 @@ pub(crate) fn sort_pairs(mut v: Vec<(u64, u32)>) -> Vec<(u64, u32)> {
     }
     let (lo, hi) = v
         .par_iter()
-        .fold(|| (u64::MAX, 0), |(a, b), &(k, _)| (a.min(k), b.max(k)))
+        .fold(
+            || (u64::MAX, 0),
+            |(a, b), x| {
+                let k = key(x);
+                (a.min(k), b.max(k))
+            },
+        )
         .reduce(|| (u64::MAX, 0), |x, y| (x.0.min(y.0), x.1.max(y.1)));
     let span = hi - lo;
     let bits = (usize::BITS - (n / 32).leading_zeros()).clamp(1, 24);
@@ -1489,16 +1533,16 @@ pub(crate) fn sort_pairs(mut v: Vec<(u64, u32)>) -> Vec<(u64, u32)> {
     let buckets = ((span >> shift) + 1) as usize;
     let bucket = |k: u64| ((k - lo) >> shift) as usize;
     let mut start = vec![0usize; buckets + 1];
-    for &(k, _) in &v {
-        start[bucket(k) + 1] += 1;
+    for x in &v {
+        start[bucket(key(x)) + 1] += 1;
     }
     for b in 0..buckets {
         start[b + 1] += start[b];
     }
-    let mut out = vec![(0u64, 0u32); n];
+    let mut out = vec![T::default(); n];
     let mut fill = start.clone();
     for &x in &v {
-        let b = bucket(x.0);
+        let b = bucket(key(&x));
         out[fill[b]] = x;
         fill[b] += 1;
     }
@@ -1570,21 +1614,30 @@ fn group_households(persons: &Persons) -> (Households, Vec<u32>) {
         for &st in &run_starts {
             id.push(keys.get(st as usize));
         }
+        // Each person's run, by chunks: the first run by binary search, then a walk.
         let mut household = vec![0u32; n];
-        let mut pieces = Vec::with_capacity(run_starts.len());
-        let mut rest = &mut household[..];
-        for (r, &st) in run_starts.iter().enumerate() {
-            let (head, tail) = rest.split_at_mut(run_end(r) - st as usize);
-            pieces.push((r as u32, head));
-            rest = tail;
-        }
-        pieces
-            .into_par_iter()
-            .with_min_len(4096)
-            .for_each(|(r, piece)| piece.fill(r));
+        const CHUNK: usize = 1 << 14;
+        household
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(c, out)| {
+                let lo = c * CHUNK;
+                let mut r = run_starts
+                    .partition_point(|&st| st as usize <= lo)
+                    .saturating_sub(1);
+                for (k, h) in out.iter_mut().enumerate() {
+                    while run_starts
+                        .get(r + 1)
+                        .is_some_and(|&st| st as usize <= lo + k)
+                    {
+                        r += 1;
+                    }
+                    *h = r as u32;
+                }
+            });
         let mut start = run_starts.clone();
         start.push(n as u32);
-        let members = (0..n as u32).collect();
+        let members = (0..n as u32).into_par_iter().collect();
         return (Households { id, start, members }, household);
     }
     // Every person's first member (the first row of the first run of its household).

@@ -212,7 +212,12 @@ pub fn read_recipients_from(
     };
     let mut by_item: Vec<Vec<u32>> = vec![Vec::new(); n_items];
     let mut problems = Vec::new();
-    while let Some((first, block)) = blocks.next().map_err(io_error)? {
+    let mut lines = 0;
+    loop {
+        blocks.lines_were(lines);
+        let Some((first, block)) = blocks.next().map_err(io_error)? else {
+            break;
+        };
         let parts: Vec<Listed> = if memchr::memchr(b'"', block).is_some() {
             let (_, rest) = blocks.rest().map_err(io_error)?;
             let whole = Part {
@@ -222,7 +227,9 @@ pub fn read_recipients_from(
             };
             vec![read_part(&whole, true)]
         } else {
-            split_chunks(block, first)
+            let parts = split_chunks(block, first);
+            lines = parts.iter().map(|p| p.lines).sum();
+            parts
                 .par_iter()
                 .map(|part| read_part(part, false))
                 .collect()

@@ -404,6 +404,17 @@ impl<'c, 'a> Program<'c, 'a> {
                     (a, _) => a,
                 }
             }
+            // Full years since the birth date or the residence date are computed once per run.
+            Kind::YearsSince(x)
+                if t.is_none() && matches!(x.kind, Kind::Field(Field::BirthDate)) =>
+            {
+                field(ctx, Field::Age, lo, hi)
+            }
+            Kind::YearsSince(x)
+                if t.is_none() && matches!(x.kind, Kind::Field(Field::ResidenceSince)) =>
+            {
+                field(ctx, Field::YearsResident, lo, hi)
+            }
             Kind::YearsSince(x) => match self.eval_traced(x, lo, hi, t, d) {
                 Val::Date(v) => {
                     let at = date::civil_from_days(ctx.at);
