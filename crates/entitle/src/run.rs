@@ -1084,26 +1084,64 @@ impl Lists {
     };
 }
 
-/// Writes the formatted rows of every item (`each(k)` for item `k`) into `f` on a thread of its own, so that the
-/// next item's rows are formatted while the last ones are written.
+/// Text buffers handed back by the writing thread, for the next rows (a province's lists are gigabytes: fresh
+/// buffers for all of them would cost more than formatting them).
+#[derive(Default)]
+struct Pool(std::sync::Mutex<Vec<String>>);
+
+impl Pool {
+    fn take(&self, capacity: usize) -> String {
+        let reused = self.0.lock().ok().and_then(|mut v| v.pop());
+        match reused {
+            Some(mut s) => {
+                s.clear();
+                s
+            }
+            None => String::with_capacity(capacity),
+        }
+    }
+
+    fn give(&self, s: String) {
+        if let Ok(mut v) = self.0.lock()
+            && v.len() < 256
+        {
+            v.push(s);
+        }
+    }
+}
+
+/// Writes the rows of every item into `f`: `each(k, range, pool)` formats the rows `range` of item `k`'s list
+/// (`len(k)` rows), in groups of 65,536 rows, while a thread of its own writes the groups before and gives their
+/// buffers back.
 fn write_items(
     f: &mut std::io::BufWriter<std::fs::File>,
     n_items: usize,
-    each: &(dyn Fn(usize) -> Vec<String> + Sync),
+    len: &(dyn Fn(usize) -> usize + Sync),
+    each: &(dyn Fn(usize, std::ops::Range<usize>, &Pool) -> Vec<String> + Sync),
 ) -> std::io::Result<()> {
+    const GROUP: usize = 1 << 16;
+    let pool = Pool::default();
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<String>>(2);
+        let pool = &pool;
         let writer = scope.spawn(move || -> std::io::Result<()> {
             for blocks in rx {
                 for b in blocks {
                     f.write_all(b.as_bytes())?;
+                    pool.give(b);
                 }
             }
             Ok(())
         });
-        for k in 0..n_items {
-            if tx.send(each(k)).is_err() {
-                break;
+        'items: for k in 0..n_items {
+            let n = len(k);
+            let mut start = 0;
+            while start < n {
+                let end = (start + GROUP).min(n);
+                if tx.send(each(k, start..end, pool)).is_err() {
+                    break 'items;
+                }
+                start = end;
             }
         }
         drop(tx);
@@ -1167,25 +1205,30 @@ pub fn write(
         let r = outcome.region_of(reg, item, u);
         out.push_str(codes.get(r as usize).map_or("", String::as_str));
     };
-    // Every row of one list, formatted in parallel blocks.
-    let rows =
-        |item: &Item, list: &[u32], extra: &(dyn Fn(&mut String, usize) + Sync)| -> Vec<String> {
-            const STEP: usize = 1 << 12;
-            let mut name = String::new();
-            push_field(&mut name, &item.name);
-            list.par_chunks(STEP)
-                .enumerate()
-                .map(|(c, chunk)| {
-                    let mut out = String::with_capacity(chunk.len() * 110);
-                    for (i, &u) in chunk.iter().enumerate() {
-                        row(&mut out, item, &name, u);
-                        extra(&mut out, c * STEP + i);
-                        out.push('\n');
-                    }
-                    out
-                })
-                .collect()
-        };
+    // Rows of one list (`list` starts at position `offset` of the item's list), formatted in parallel blocks into
+    // buffers taken from the pool the writing thread gives back.
+    let rows = |item: &Item,
+                list: &[u32],
+                offset: usize,
+                extra: &(dyn Fn(&mut String, usize) + Sync),
+                pool: &Pool|
+     -> Vec<String> {
+        const STEP: usize = 1 << 12;
+        let mut name = String::new();
+        push_field(&mut name, &item.name);
+        list.par_chunks(STEP)
+            .enumerate()
+            .map(|(c, chunk)| {
+                let mut out = pool.take(chunk.len() * 110);
+                for (i, &u) in chunk.iter().enumerate() {
+                    row(&mut out, item, &name, u);
+                    extra(&mut out, offset + c * STEP + i);
+                    out.push('\n');
+                }
+                out
+            })
+            .collect()
+    };
     let mut open = |name: &str| -> std::io::Result<std::io::BufWriter<std::fs::File>> {
         let path = dir.join(name);
         written.push(path.clone());
@@ -1198,7 +1241,8 @@ pub fn write(
     if lists.entitled {
         let mut f = open("entitled.csv")?;
         writeln!(f, "{head},amount")?;
-        write_items(&mut f, catalogue.items.len(), &|k| {
+        let len = |k: usize| outcome.items[k].entitled.len();
+        write_items(&mut f, catalogue.items.len(), &len, &|k, range, pool| {
             let (item, o) = (&catalogue.items[k], &outcome.items[k]);
             let amount = |out: &mut String, k: usize| {
                 out.push(',');
@@ -1206,7 +1250,8 @@ pub fn write(
                     out.push_str(&crate::expr::num(a));
                 }
             };
-            rows(item, &o.entitled, &amount)
+            let list = o.entitled.get(range.clone()).unwrap_or(&[]);
+            rows(item, list, range.start, &amount, pool)
         })?;
         f.flush()?;
     }
@@ -1214,8 +1259,10 @@ pub fn write(
     if lists.missed {
         let mut f = open("missed.csv")?;
         writeln!(f, "{head}")?;
-        write_items(&mut f, catalogue.items.len(), &|k| {
-            rows(&catalogue.items[k], &outcome.items[k].missed, &|_, _| {})
+        let len = |k: usize| outcome.items[k].missed.len();
+        write_items(&mut f, catalogue.items.len(), &len, &|k, range, pool| {
+            let list = outcome.items[k].missed.get(range.clone()).unwrap_or(&[]);
+            rows(&catalogue.items[k], list, range.start, &|_, _| {}, pool)
         })?;
         f.flush()?;
     }
@@ -1223,13 +1270,15 @@ pub fn write(
     if lists.wrong {
         let mut f = open("wrong.csv")?;
         writeln!(f, "{head},failed_conditions")?;
-        write_items(&mut f, catalogue.items.len(), &|k| {
+        let len = |k: usize| outcome.items[k].wrong.len();
+        write_items(&mut f, catalogue.items.len(), &len, &|k, range, pool| {
             let o = &outcome.items[k];
             let reason = |out: &mut String, k: usize| {
                 out.push(',');
                 push_field(out, o.wrong_reasons.get(k).map_or("", String::as_str));
             };
-            rows(&catalogue.items[k], &o.wrong, &reason)
+            let list = o.wrong.get(range.clone()).unwrap_or(&[]);
+            rows(&catalogue.items[k], list, range.start, &reason, pool)
         })?;
         f.flush()?;
     }
@@ -1237,7 +1286,8 @@ pub fn write(
     if lists.undetermined {
         let mut f = open("undetermined.csv")?;
         writeln!(f, "{head},parameters_without_value")?;
-        write_items(&mut f, catalogue.items.len(), &|k| {
+        let len = |k: usize| outcome.items[k].undetermined.len();
+        write_items(&mut f, catalogue.items.len(), &len, &|k, range, pool| {
             let (item, o) = (&catalogue.items[k], &outcome.items[k]);
             // Per unit, the parameters without value in its own region.
             let why = |out: &mut String, k: usize| {
@@ -1262,7 +1312,8 @@ pub fn write(
                     }
                 }
             };
-            rows(item, &o.undetermined, &why)
+            let list = o.undetermined.get(range.clone()).unwrap_or(&[]);
+            rows(item, list, range.start, &why, pool)
         })?;
         f.flush()?;
     }
