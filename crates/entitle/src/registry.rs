@@ -294,7 +294,8 @@ impl Households {
 pub struct Registry {
     pub persons: Persons,
     pub households: Households,
-    /// `(hash of person id, index)` sorted, for [`Registry::find`].
+    /// `(hash of person id, index)` sorted, for [`Registry::find`] (empty when the ids ascend: they are searched
+    /// by bisection).
     lookup: Vec<(u64, u32)>,
     /// `dir[b]` is the first position in `lookup` whose hash has the top bits `b` (the hashes are uniform, so a
     /// look-up scans about one entry instead of a binary search over millions).
@@ -338,6 +339,13 @@ pub struct Loaded {
 
 fn hash(s: &str) -> u64 {
     hash_bytes(s.as_bytes())
+}
+
+/// Whether the ids are in strictly ascending byte order.
+fn ids_ascend(ids: &Strings) -> bool {
+    (1..ids.len())
+        .into_par_iter()
+        .all(|i| cmp_id(ids.bytes_of(i - 1), ids.bytes_of(i)) == std::cmp::Ordering::Less)
 }
 
 /// An id of at most 15 bytes as a number that orders as the id's bytes do: the bytes big-endian, padded with
@@ -437,6 +445,24 @@ impl Registry {
 
     /// The index of a person by id.
     pub fn find(&self, id: &str) -> Option<usize> {
+        if self.ids_sorted {
+            let n = self.persons.len();
+            if !self.short_keys.is_empty() {
+                let key = short_key(id.as_bytes())?;
+                return self.short_keys.binary_search(&key).ok();
+            }
+            let ids = &self.persons.id;
+            let (mut a, mut b) = (0usize, n);
+            while a < b {
+                let m = a + (b - a) / 2;
+                match cmp_id(ids.bytes_of(m), id.as_bytes()) {
+                    std::cmp::Ordering::Equal => return Some(m),
+                    std::cmp::Ordering::Less => a = m + 1,
+                    std::cmp::Ordering::Greater => b = m,
+                }
+            }
+            return None;
+        }
         let h = hash(id);
         let b = (h >> self.dir_shift) as usize;
         let (Some(&lo), Some(&hi)) = (self.dir.get(b), self.dir.get(b + 1)) else {
@@ -469,27 +495,35 @@ impl Registry {
         let (households, household) = grouped.unwrap_or_else(|| group_households(&persons));
         persons.household = household;
         laps.lap("households");
-        let lookup = by_id.unwrap_or_else(|| {
-            sort_pairs(
-                (0..n)
-                    .into_par_iter()
-                    .map(|i| (hash_bytes(persons.id.bytes_of(i)), i as u32))
-                    .collect(),
-            )
-        });
+        let ids_sorted = ids_ascend(&persons.id);
+        // Ids in ascending order are looked up by binary search; otherwise by their sorted hashes.
+        let lookup = if ids_sorted {
+            Vec::new()
+        } else {
+            by_id.unwrap_or_else(|| {
+                sort_pairs(
+                    (0..n)
+                        .into_par_iter()
+                        .map(|i| (hash_bytes(persons.id.bytes_of(i)), i as u32))
+                        .collect(),
+                )
+            })
+        };
         let bits = (usize::BITS - n.leading_zeros()).clamp(1, 30);
         let dir_shift = 64 - bits;
-        let mut dir = vec![0u32; (1usize << bits) + 1];
-        for &(h, _) in &lookup {
-            dir[(h >> dir_shift) as usize + 1] += 1;
-        }
-        for b in 1..dir.len() {
-            dir[b] += dir[b - 1];
-        }
+        let dir = if ids_sorted {
+            Vec::new()
+        } else {
+            let mut dir = vec![0u32; (1usize << bits) + 1];
+            for &(h, _) in &lookup {
+                dir[(h >> dir_shift) as usize + 1] += 1;
+            }
+            for b in 1..dir.len() {
+                dir[b] += dir[b - 1];
+            }
+            dir
+        };
         laps.lap("lookup");
-        let ids_sorted = (1..n)
-            .into_par_iter()
-            .all(|i| persons.id.bytes_of(i - 1) < persons.id.bytes_of(i));
         let all_short = (0..n)
             .into_par_iter()
             .all(|i| persons.id.bytes_of(i).len() <= 15);
@@ -1370,12 +1404,17 @@ fn row<'t>(
 /// Cross-row checks; returns the `(hash of person id, index)` pairs sorted (the registry's look-up table).
 fn cross_row(p: &Persons, problems: &mut Vec<RowProblem>, bad: &mut Vec<u32>) -> Vec<(u64, u32)> {
     let n = p.len();
-    let by_id: Vec<(u64, u32)> = sort_pairs(
-        (0..n)
-            .into_par_iter()
-            .map(|i| (hash_bytes(p.id.bytes_of(i)), i as u32))
-            .collect(),
-    );
+    // Ids in strictly ascending order (a database export usually is) have no duplicates and need no hashes.
+    let by_id: Vec<(u64, u32)> = if ids_ascend(&p.id) {
+        Vec::new()
+    } else {
+        sort_pairs(
+            (0..n)
+                .into_par_iter()
+                .map(|i| (hash_bytes(p.id.bytes_of(i)), i as u32))
+                .collect(),
+        )
+    };
     for w in groups(&by_id) {
         let mut seen: Vec<u32> = Vec::new();
         for &(_, i) in w {

@@ -320,3 +320,50 @@ fn households_whose_rows_are_apart_are_joined() {
     assert_eq!(r.households.members(1), &[1, 4]);
     assert_eq!(r.households.id.get(2), "h3");
 }
+
+/// Persons are found by id whatever the ids look like: ascending short ids (numbers), ascending long ids
+/// (bisection over the text), ids in no order (hashes); from any hint.
+#[test]
+fn persons_are_found_by_id_in_every_layout() {
+    let regions = RegionIndex::shipped();
+    let layouts: [Vec<String>; 3] = [
+        (0..50).map(|k| format!("P{k:06}")).collect(),
+        (0..50)
+            .map(|k| format!("530102-household-{k:06}"))
+            .collect(),
+        (0..50).map(|k| format!("x{}", (k * 37) % 50)).collect(),
+    ];
+    for ids in layouts {
+        let mut csv = String::from(
+            "person_id,citizen_id,birth_date,sex,hukou_type,hukou_region,residence_region,household_id\n",
+        );
+        for (k, id) in ids.iter().enumerate() {
+            let b = date::parse("1980-05-01").unwrap_or(0);
+            let cid = String::from_utf8(citizen::make(530102, b, 2 * k as u32 + 1).to_vec())
+                .unwrap_or_default();
+            csv.push_str(&format!(
+                "{id},{cid},1980-05-01,M,urban,530102,530102,h{k}\n"
+            ));
+        }
+        let l = read_persons("p.csv", &csv, &regions, OnError::Refuse);
+        assert!(l.problems.is_empty(), "{:#?}", l.problems);
+        let r = &l.registry;
+        for (k, id) in ids.iter().enumerate() {
+            assert_eq!(r.find(id), Some(k), "{id}");
+            for hint in [0, k.saturating_sub(1), k, k + 1, 49, 50, 1000] {
+                assert_eq!(r.find_near(id, hint), Some(k), "{id} from {hint}");
+            }
+        }
+        for missing in [
+            "",
+            "P",
+            "P0000499",
+            "P000050",
+            "zzz",
+            "530102-household-0000499",
+        ] {
+            assert_eq!(r.find(missing), None, "{missing}");
+            assert_eq!(r.find_near(missing, 3), None, "{missing}");
+        }
+    }
+}
