@@ -1110,6 +1110,9 @@ impl Pool {
     }
 }
 
+/// Formats rows `range` of item `k`'s list into text blocks: `(k, range, pool)`.
+type FormatRows<'a> = dyn Fn(usize, std::ops::Range<usize>, &Pool) -> Vec<String> + Sync + 'a;
+
 /// Writes the rows of every item into `f`: `each(k, range, pool)` formats the rows `range` of item `k`'s list
 /// (`len(k)` rows), in groups of 65,536 rows, while a thread of its own writes the groups before and gives their
 /// buffers back.
@@ -1117,7 +1120,7 @@ fn write_items(
     f: &mut std::io::BufWriter<std::fs::File>,
     n_items: usize,
     len: &(dyn Fn(usize) -> usize + Sync),
-    each: &(dyn Fn(usize, std::ops::Range<usize>, &Pool) -> Vec<String> + Sync),
+    each: &FormatRows<'_>,
 ) -> std::io::Result<()> {
     const GROUP: usize = 1 << 16;
     let pool = Pool::default();
