@@ -303,9 +303,11 @@ pub struct Registry {
     dir_shift: u32,
     /// Whether the person ids are in strictly ascending order (byte order).
     ids_sorted: bool,
-    /// When the ids are in ascending order and none is longer than 15 bytes: each id as a number that sorts as
-    /// the id does ([`short_key`]), for look-ups by galloping over numbers.
+    /// When no id is longer than 15 bytes: the ids as numbers that sort as the ids do ([`short_key`]), in
+    /// ascending order, for look-ups by galloping over numbers. Person `i`'s key is `short_keys[i]` when the ids
+    /// ascend in the file; otherwise `order` gives the person at each position.
     short_keys: Vec<u128>,
+    order: Vec<u32>,
 }
 
 /// What to do with bad rows.
@@ -422,7 +424,7 @@ impl Registry {
         let ids = &self.persons.id;
         let n = ids.len();
         if hint < n {
-            if !self.short_keys.is_empty() {
+            if !self.short_keys.is_empty() && self.order.is_empty() {
                 // Every id is short: compare numbers, not strings.
                 let key = short_key(id.as_bytes())?;
                 let keys = &self.short_keys;
@@ -443,14 +445,42 @@ impl Registry {
         self.find(id)
     }
 
+    /// The person at a position of the ascending short keys.
+    fn person_at(&self, at: usize) -> Option<usize> {
+        if self.order.is_empty() {
+            Some(at)
+        } else {
+            self.order.get(at).map(|&p| p as usize)
+        }
+    }
+
+    /// The index of a person by id, and the cursor for the next look-up: a file that lists persons in ascending
+    /// id order (a recipients file sorted by id, whatever the registry's order) finds each one near the previous
+    /// one. Start with a cursor of 0.
+    pub fn find_from(&self, id: &str, cursor: usize) -> Option<(usize, usize)> {
+        if self.short_keys.is_empty() {
+            let p = self.find_near(id, cursor)?;
+            return Some((p, p + 1));
+        }
+        let key = short_key(id.as_bytes())?;
+        let keys = &self.short_keys;
+        let at = match keys.get(cursor).map(|k| k.cmp(&key)) {
+            Some(std::cmp::Ordering::Equal) => Some(cursor),
+            Some(std::cmp::Ordering::Less) => gallop(keys.len(), cursor, |i| keys[i].cmp(&key)),
+            _ => keys.binary_search(&key).ok(),
+        }?;
+        Some((self.person_at(at)?, at + 1))
+    }
+
     /// The index of a person by id.
     pub fn find(&self, id: &str) -> Option<usize> {
+        if !self.short_keys.is_empty() {
+            let key = short_key(id.as_bytes())?;
+            let at = self.short_keys.binary_search(&key).ok()?;
+            return self.person_at(at);
+        }
         if self.ids_sorted {
             let n = self.persons.len();
-            if !self.short_keys.is_empty() {
-                let key = short_key(id.as_bytes())?;
-                return self.short_keys.binary_search(&key).ok();
-            }
             let ids = &self.persons.id;
             let (mut a, mut b) = (0usize, n);
             while a < b {
@@ -527,13 +557,34 @@ impl Registry {
         let all_short = (0..n)
             .into_par_iter()
             .all(|i| persons.id.bytes_of(i).len() <= 15);
-        let short_keys: Vec<u128> = if ids_sorted && all_short && n > 0 {
-            (0..n)
+        let (short_keys, order): (Vec<u128>, Vec<u32>) = if !all_short || n == 0 {
+            (Vec::new(), Vec::new())
+        } else if ids_sorted {
+            let keys = (0..n)
                 .into_par_iter()
                 .map(|i| short_key(persons.id.bytes_of(i)).unwrap_or(u128::MAX))
-                .collect()
+                .collect();
+            (keys, Vec::new())
         } else {
-            Vec::new()
+            // Ids in another order: the keys sorted, with the person at each position.
+            let pairs: Vec<(u128, u32)> = (0..n)
+                .into_par_iter()
+                .map(|i| {
+                    (
+                        short_key(persons.id.bytes_of(i)).unwrap_or(u128::MAX),
+                        i as u32,
+                    )
+                })
+                .collect();
+            let (lo, hi) = pairs
+                .par_iter()
+                .fold(|| (u128::MAX, 0), |(a, b), &(k, _)| (a.min(k), b.max(k)))
+                .reduce(|| (u128::MAX, 0), |x, y| (x.0.min(y.0), x.1.max(y.1)));
+            // The top 64 of the bits in which the keys differ order them for the buckets.
+            let lz = (hi - lo).leading_zeros();
+            let top = |k: u128| (((k - lo) << lz) >> 64) as u64;
+            let pairs = bucket_sort(pairs, |p| top(p.0));
+            pairs.into_par_iter().unzip()
         };
         laps.lap("ids_sorted");
         Registry {
@@ -544,6 +595,7 @@ impl Registry {
             dir_shift,
             ids_sorted,
             short_keys,
+            order,
         }
     }
 }

@@ -301,6 +301,8 @@ struct Listing {
     problems: Vec<Diagnostic>,
     /// The item and person of the previous row (rows of one item are usually together, persons ascending).
     last: Option<(u32, u32)>,
+    /// Where the next person look-up starts ([`Registry::find_from`]).
+    cursor: usize,
 }
 
 impl Listing {
@@ -309,6 +311,7 @@ impl Listing {
             by_item: vec![Vec::new(); n_items],
             problems: Vec::new(),
             last: None,
+            cursor: 0,
         }
     }
 
@@ -319,7 +322,7 @@ impl Listing {
         item: &str,
         pid: &str,
         c: &ListCtx<'_>,
-    ) -> Result<(u32, u32), Diagnostic> {
+    ) -> Result<(u32, u32, usize), Diagnostic> {
         let (item, pid) = (
             crate::registry::trimmed(item),
             crate::registry::trimmed(pid),
@@ -339,8 +342,7 @@ impl Listing {
                 format!("item {item:?} is not in catalogue {}", c.catalogue.id),
             ));
         };
-        let hint = self.last.map_or(0, |l| l.1 as usize + 1);
-        let Some(p) = c.registry.find_near(pid, hint) else {
+        let Some((p, cursor)) = c.registry.find_from(pid, self.cursor) else {
             return Err(error(
                 c.file,
                 line,
@@ -349,16 +351,17 @@ impl Listing {
                 format!("person_id {pid:?} is not in the registry"),
             ));
         };
-        Ok((i, p as u32))
+        Ok((i, p as u32, cursor))
     }
 
     fn check(&mut self, line: usize, item: &str, pid: &str, c: &ListCtx<'_>) {
         match self.resolve(line, item, pid, c) {
-            Ok((i, p)) => {
+            Ok((i, p, cursor)) => {
                 if let Some(v) = self.by_item.get_mut(i as usize) {
                     v.push(p);
                 }
                 self.last = Some((i, p));
+                self.cursor = cursor;
             }
             Err(d) => self.problems.push(d),
         }
@@ -396,10 +399,12 @@ fn duplicates(
         let (Some(item), Some(pid)) = (rec.get(ic), rec.get(pc)) else {
             continue;
         };
-        let Ok(key) = l.resolve(line, item, pid, ctx) else {
+        let Ok((i, p, cursor)) = l.resolve(line, item, pid, ctx) else {
             continue;
         };
+        let key = (i, p);
         l.last = Some(key);
+        l.cursor = cursor;
         if !wanted.contains(&key) {
             continue;
         }

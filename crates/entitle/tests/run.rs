@@ -354,6 +354,23 @@ fn persons_are_found_by_id_in_every_layout() {
                 assert_eq!(r.find_near(id, hint), Some(k), "{id} from {hint}");
             }
         }
+        // Looked up in ascending id order with a cursor (a recipients file sorted by id), and in file order.
+        let mut sorted: Vec<(&String, usize)> = ids.iter().zip(0..).collect();
+        sorted.sort();
+        let mut cursor = 0;
+        for (id, k) in &sorted {
+            let Some((p, next)) = r.find_from(id, cursor) else {
+                panic!("{id} not found from {cursor}");
+            };
+            assert_eq!(p, *k, "{id}");
+            cursor = next;
+        }
+        let mut cursor = 0;
+        for (k, id) in ids.iter().enumerate() {
+            let found = r.find_from(id, cursor);
+            assert_eq!(found.map(|f| f.0), Some(k), "{id} from {cursor}");
+            cursor = found.map_or(0, |f| f.1);
+        }
         for missing in [
             "",
             "P",
@@ -362,6 +379,8 @@ fn persons_are_found_by_id_in_every_layout() {
             "zzz",
             "530102-household-0000499",
         ] {
+            assert_eq!(r.find_from(missing, 0), None, "{missing}");
+            assert_eq!(r.find_from(missing, 40), None, "{missing}");
             assert_eq!(r.find(missing), None, "{missing}");
             assert_eq!(r.find_near(missing, 3), None, "{missing}");
         }
