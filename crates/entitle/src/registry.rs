@@ -343,11 +343,32 @@ fn hash(s: &str) -> u64 {
     hash_bytes(s.as_bytes())
 }
 
-/// Whether the ids are in strictly ascending byte order.
-fn ids_ascend(ids: &Strings) -> bool {
-    (1..ids.len())
-        .into_par_iter()
-        .all(|i| cmp_id(ids.bytes_of(i - 1), ids.bytes_of(i)) == std::cmp::Ordering::Less)
+/// How person ids are found: ids in strictly ascending byte order (as a database export usually is) cannot
+/// repeat and are searched by bisection; others by their hashes, sorted (equal ids adjacent behind equal hashes).
+struct IdIndex {
+    sorted: bool,
+    /// `(hash of person id, index)` sorted (empty when `sorted`).
+    by_hash: Vec<(u64, u32)>,
+}
+
+impl IdIndex {
+    fn of(p: &Persons) -> IdIndex {
+        let ids = &p.id;
+        let sorted = (1..ids.len())
+            .into_par_iter()
+            .all(|i| cmp_id(ids.bytes_of(i - 1), ids.bytes_of(i)) == std::cmp::Ordering::Less);
+        let by_hash = if sorted {
+            Vec::new()
+        } else {
+            sort_pairs(
+                (0..ids.len())
+                    .into_par_iter()
+                    .map(|i| (hash_bytes(ids.bytes_of(i)), i as u32))
+                    .collect(),
+            )
+        };
+        IdIndex { sorted, by_hash }
+    }
 }
 
 /// An id of at most 15 bytes as a number that orders as the id's bytes do: the bytes big-endian, padded with
@@ -380,7 +401,11 @@ fn gallop(n: usize, hint: usize, cmp: impl Fn(usize) -> std::cmp::Ordering) -> O
             std::cmp::Ordering::Greater => break at,
         }
     };
-    let (mut a, mut b) = (lo + 1, hi);
+    bisect(lo + 1, hi, cmp)
+}
+
+/// Binary search in positions `a..b` of a sorted sequence for the one that `cmp` finds equal.
+fn bisect(mut a: usize, mut b: usize, cmp: impl Fn(usize) -> std::cmp::Ordering) -> Option<usize> {
     while a < b {
         let m = a + (b - a) / 2;
         match cmp(m) {
@@ -480,18 +505,8 @@ impl Registry {
             return self.person_at(at);
         }
         if self.ids_sorted {
-            let n = self.persons.len();
             let ids = &self.persons.id;
-            let (mut a, mut b) = (0usize, n);
-            while a < b {
-                let m = a + (b - a) / 2;
-                match cmp_id(ids.bytes_of(m), id.as_bytes()) {
-                    std::cmp::Ordering::Equal => return Some(m),
-                    std::cmp::Ordering::Less => a = m + 1,
-                    std::cmp::Ordering::Greater => b = m,
-                }
-            }
-            return None;
+            return bisect(0, ids.len(), |i| cmp_id(ids.bytes_of(i), id.as_bytes()));
         }
         let h = hash(id);
         let b = (h >> self.dir_shift) as usize;
@@ -513,11 +528,11 @@ impl Registry {
         Registry::from_persons_sorted(persons, None, None)
     }
 
-    /// As [`Registry::from_persons`], with the `(hash of person id, index)` pairs already sorted when the caller
-    /// has them (the reader sorts them to find duplicate ids).
+    /// As [`Registry::from_persons`], with the id index and the households when the caller has them (the
+    /// reader builds them to find duplicate ids, beside the cross-row checks).
     fn from_persons_sorted(
         mut persons: Persons,
-        by_id: Option<Vec<(u64, u32)>>,
+        ids: Option<IdIndex>,
         grouped: Option<(Households, Vec<u32>)>,
     ) -> Registry {
         let n = persons.len();
@@ -525,20 +540,10 @@ impl Registry {
         let (households, household) = grouped.unwrap_or_else(|| group_households(&persons));
         persons.household = household;
         laps.lap("households");
-        let ids_sorted = ids_ascend(&persons.id);
-        // Ids in ascending order are looked up by binary search; otherwise by their sorted hashes.
-        let lookup = if ids_sorted {
-            Vec::new()
-        } else {
-            by_id.unwrap_or_else(|| {
-                sort_pairs(
-                    (0..n)
-                        .into_par_iter()
-                        .map(|i| (hash_bytes(persons.id.bytes_of(i)), i as u32))
-                        .collect(),
-                )
-            })
-        };
+        let IdIndex {
+            sorted: ids_sorted,
+            by_hash: lookup,
+        } = ids.unwrap_or_else(|| IdIndex::of(&persons));
         let bits = (usize::BITS - n.leading_zeros()).clamp(1, 30);
         let dir_shift = 64 - bits;
         let dir = if ids_sorted {
@@ -772,11 +777,11 @@ pub fn read_persons_from(
     }
     laps.lap("parse");
     // The cross-row checks and the households at once (the households are grouped again if rows are set aside).
-    let (by_id, grouped) = rayon::join(
+    let (ids, grouped) = rayon::join(
         || cross_row(&persons, &mut problems, &mut bad_lines),
         || group_households(&persons),
     );
-    let (mut by_id, mut grouped) = (Some(by_id), Some(grouped));
+    let (mut ids, mut grouped) = (Some(ids), Some(grouped));
     laps.lap("cross_row+households");
     problems.sort_by_key(|p| (p.0, p.1));
     loaded.problems = problems
@@ -818,12 +823,12 @@ pub fn read_persons_from(
                 let bad: rustc_hash::FxHashSet<u32> = bad_lines.iter().copied().collect();
                 let keep: Vec<bool> = persons.line.iter().map(|l| !bad.contains(l)).collect();
                 persons = persons.select(&keep);
-                by_id = None;
+                ids = None;
                 grouped = None;
             }
         }
     }
-    loaded.registry = Registry::from_persons_sorted(persons, by_id, grouped);
+    loaded.registry = Registry::from_persons_sorted(persons, ids, grouped);
     laps.lap("registry");
     loaded
 }
@@ -928,7 +933,73 @@ struct Slots<'a> {
     line: &'a mut [u32],
 }
 
-impl Slots<'_> {
+impl<'a> Slots<'a> {
+    /// The columns of `p` from row `from` on.
+    fn of(p: &'a mut Persons, from: usize) -> Slots<'a> {
+        Slots {
+            citizen: &mut p.citizen[from..],
+            birth: &mut p.birth[from..],
+            sex: &mut p.sex[from..],
+            hukou_type: &mut p.hukou_type[from..],
+            hukou_region: &mut p.hukou_region[from..],
+            residence_region: &mut p.residence_region[from..],
+            residence_since: &mut p.residence_since[from..],
+            disability_category: &mut p.disability_category[from..],
+            disability_grade: &mut p.disability_grade[from..],
+            flags: &mut p.flags[from..],
+            income: &mut p.income[from..],
+            line: &mut p.line[from..],
+        }
+    }
+
+    /// The first `n` rows, and the rest.
+    fn split_at(self, n: usize) -> (Slots<'a>, Slots<'a>) {
+        let n = n.min(self.line.len());
+        let (citizen, citizen_rest) = self.citizen.split_at_mut(n);
+        let (birth, birth_rest) = self.birth.split_at_mut(n);
+        let (sex, sex_rest) = self.sex.split_at_mut(n);
+        let (hukou_type, hukou_type_rest) = self.hukou_type.split_at_mut(n);
+        let (hukou_region, hukou_region_rest) = self.hukou_region.split_at_mut(n);
+        let (residence_region, residence_region_rest) = self.residence_region.split_at_mut(n);
+        let (residence_since, residence_since_rest) = self.residence_since.split_at_mut(n);
+        let (disability_category, disability_category_rest) =
+            self.disability_category.split_at_mut(n);
+        let (disability_grade, disability_grade_rest) = self.disability_grade.split_at_mut(n);
+        let (flags, flags_rest) = self.flags.split_at_mut(n);
+        let (income, income_rest) = self.income.split_at_mut(n);
+        let (line, line_rest) = self.line.split_at_mut(n);
+        (
+            Slots {
+                citizen,
+                birth,
+                sex,
+                hukou_type,
+                hukou_region,
+                residence_region,
+                residence_since,
+                disability_category,
+                disability_grade,
+                flags,
+                income,
+                line,
+            },
+            Slots {
+                citizen: citizen_rest,
+                birth: birth_rest,
+                sex: sex_rest,
+                hukou_type: hukou_type_rest,
+                hukou_region: hukou_region_rest,
+                residence_region: residence_region_rest,
+                residence_since: residence_since_rest,
+                disability_category: disability_category_rest,
+                disability_grade: disability_grade_rest,
+                flags: flags_rest,
+                income: income_rest,
+                line: line_rest,
+            },
+        )
+    }
+
     /// Writes a person into row `k` of the part (`false` when the part has no such row).
     fn set(&mut self, k: usize, r: &PersonRecord<'_>) -> bool {
         if k >= self.line.len() {
@@ -948,17 +1019,6 @@ impl Slots<'_> {
         self.line[k] = r.line;
         true
     }
-}
-
-/// Cuts a column into consecutive pieces of the given sizes.
-fn cut<'a, T>(mut v: &'a mut [T], sizes: &[usize]) -> Vec<&'a mut [T]> {
-    let mut out = Vec::with_capacity(sizes.len());
-    for &n in sizes {
-        let (head, tail) = v.split_at_mut(n.min(v.len()));
-        out.push(head);
-        v = tail;
-    }
-    out
 }
 
 /// What one part gives besides the columns it wrote.
@@ -998,62 +1058,13 @@ fn parse_plain(
         p.reserve(rows.max(add), rows.max(add) * (per_row / 8 + 2));
     }
     p.grow(base + add);
-    let mut columns = (
-        cut(&mut p.citizen[base..], &sizes).into_iter(),
-        cut(&mut p.birth[base..], &sizes).into_iter(),
-        cut(&mut p.sex[base..], &sizes).into_iter(),
-        cut(&mut p.hukou_type[base..], &sizes).into_iter(),
-        cut(&mut p.hukou_region[base..], &sizes).into_iter(),
-        cut(&mut p.residence_region[base..], &sizes).into_iter(),
-        cut(&mut p.residence_since[base..], &sizes).into_iter(),
-        cut(&mut p.disability_category[base..], &sizes).into_iter(),
-        cut(&mut p.disability_grade[base..], &sizes).into_iter(),
-        cut(&mut p.flags[base..], &sizes).into_iter(),
-        cut(&mut p.income[base..], &sizes).into_iter(),
-        cut(&mut p.line[base..], &sizes).into_iter(),
-    );
+    // One piece of the new rows per part.
     let mut slots = Vec::with_capacity(parts.len());
-    while let (
-        Some(citizen),
-        Some(birth),
-        Some(sex),
-        Some(hukou_type),
-        Some(hukou_region),
-        Some(residence_region),
-        Some(residence_since),
-        Some(disability_category),
-        Some(disability_grade),
-        Some(flags),
-        Some(income),
-        Some(line),
-    ) = (
-        columns.0.next(),
-        columns.1.next(),
-        columns.2.next(),
-        columns.3.next(),
-        columns.4.next(),
-        columns.5.next(),
-        columns.6.next(),
-        columns.7.next(),
-        columns.8.next(),
-        columns.9.next(),
-        columns.10.next(),
-        columns.11.next(),
-    ) {
-        slots.push(Slots {
-            citizen,
-            birth,
-            sex,
-            hukou_type,
-            hukou_region,
-            residence_region,
-            residence_since,
-            disability_category,
-            disability_grade,
-            flags,
-            income,
-            line,
-        });
+    let mut rest = Slots::of(p, base);
+    for &n in &sizes {
+        let (piece, tail) = rest.split_at(n);
+        slots.push(piece);
+        rest = tail;
     }
     let outs: Vec<PartOut> = parts
         .par_iter()
@@ -1084,9 +1095,9 @@ fn parse_part(
     regions: &RegionIndex,
 ) -> PartOut {
     let rows = slots.line.len();
-    let (text, invalid) = part.utf8();
     // Size the strings from the first line so that they do not grow (and copy) while parsing.
-    let first = text.split('\n').next().unwrap_or("");
+    let first_end = memchr::memchr(b'\n', part.text).unwrap_or(part.text.len());
+    let first = std::str::from_utf8(part.text.get(..first_end).unwrap_or(&[])).unwrap_or("");
     let cell = |k: usize| {
         first
             .split(',')
@@ -1105,14 +1116,14 @@ fn parse_part(
             out.holes += 1;
         }
     };
-    for_each_row(&text, part.first_line, cols.width, |fields, line| {
+    for_each_record(part, cols.width, false, |line, found| {
         let k = line.saturating_sub(part.first_line) as usize;
         pad(&mut out, k);
-        if invalid.binary_search(&line).is_ok() {
+        let Record::Cells(fields) = found else {
             out.problems.push((line, 0, "not-utf8", NOT_UTF8.into()));
             out.bad.push(line);
             return;
-        }
+        };
         if let Some(r) = row(fields, line, cols, regions, &mut out.problems, &mut out.bad)
             && slots.set(k, &r)
         {
@@ -1161,6 +1172,74 @@ pub(crate) fn for_each_row<'t>(
     }
 }
 
+/// What [`for_each_record`] finds on a line.
+pub(crate) enum Record<'r, 't> {
+    /// The cells of a non-empty row.
+    Cells(&'r [&'t str]),
+    /// The row holds bytes that are not UTF-8.
+    NotUtf8,
+    /// A quoted part that the `csv` crate cannot read from here on (reading stops).
+    Malformed(String),
+}
+
+/// Calls `f` with the line number and what is found on every non-empty row of a part: cut by hand when it has
+/// no quotes (`for_each_row`), by the `csv` crate when it has. Lines that are not UTF-8 are reported, not read
+/// (a quoted record is not read when any of its lines is not).
+pub(crate) fn for_each_record(
+    part: &Part<'_>,
+    width: usize,
+    quoted: bool,
+    mut f: impl FnMut(u32, Record<'_, '_>),
+) {
+    let (text, invalid) = part.utf8();
+    // Whether a line in `line..next` is not UTF-8.
+    let spoilt = |line: u32, next: u32| {
+        let k = invalid.partition_point(|&l| l < line);
+        invalid.get(k).is_some_and(|&l| l < next.max(line + 1))
+    };
+    if !quoted {
+        for_each_row(&text, part.first_line, width, |cells, line| {
+            f(
+                line,
+                if spoilt(line, line + 1) {
+                    Record::NotUtf8
+                } else {
+                    Record::Cells(cells)
+                },
+            )
+        });
+        return;
+    }
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rec = csv::StringRecord::new();
+    let at = |pos: u64| (pos as u32).saturating_add(part.first_line.saturating_sub(1));
+    loop {
+        let line = at(rdr.position().line());
+        match rdr.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {
+                if rec.len() == 1 && rec.get(0).is_some_and(str::is_empty) {
+                    continue;
+                }
+                // The record spans its first line up to the next record's.
+                if spoilt(line, at(rdr.position().line())) {
+                    f(line, Record::NotUtf8);
+                    continue;
+                }
+                let cells: Vec<&str> = rec.iter().collect();
+                f(line, Record::Cells(&cells));
+            }
+            Err(e) => {
+                f(line, Record::Malformed(format!("malformed CSV: {e}")));
+                break;
+            }
+        }
+    }
+}
+
 /// A cell without surrounding white space (checked cheaply: most cells have none).
 pub(crate) fn trimmed(s: &str) -> &str {
     let plain = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii_graphic());
@@ -1178,52 +1257,27 @@ fn parse_quoted(body: &[u8], cols: Cols, regions: &RegionIndex, first_line: u32,
         lines: 0,
         text: body,
     };
-    let (text, invalid) = whole.utf8();
     let Acc {
         persons,
         problems,
         bad,
         ..
     } = acc;
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut rec = csv::StringRecord::new();
-    loop {
-        let line = rdr
-            .position()
-            .line()
-            .saturating_add(u64::from(first_line) - 1) as u32;
-        match rdr.read_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {
-                if rec.len() == 1 && rec.get(0).is_some_and(str::is_empty) {
-                    continue;
-                }
-                // The record spans its first line up to the next record's.
-                let next = rdr
-                    .position()
-                    .line()
-                    .saturating_add(u64::from(first_line) - 1) as u32;
-                let k = invalid.partition_point(|&l| l < line);
-                if invalid.get(k).is_some_and(|&l| l < next.max(line + 1)) {
-                    problems.push((line, 0, "not-utf8", NOT_UTF8.into()));
-                    bad.push(line);
-                    continue;
-                }
-                let fields: Vec<&str> = rec.iter().collect();
-                if let Some(r) = row(&fields, line, cols, regions, problems, bad) {
-                    persons.push(&r);
-                }
-            }
-            Err(e) => {
-                problems.push((line, 0, "malformed-csv", format!("malformed CSV: {e}")));
-                bad.push(line);
-                break;
+    for_each_record(&whole, cols.width, true, |line, found| match found {
+        Record::Cells(fields) => {
+            if let Some(r) = row(fields, line, cols, regions, problems, bad) {
+                persons.push(&r);
             }
         }
-    }
+        Record::NotUtf8 => {
+            problems.push((line, 0, "not-utf8", NOT_UTF8.into()));
+            bad.push(line);
+        }
+        Record::Malformed(m) => {
+            problems.push((line, 0, "malformed-csv", m));
+            bad.push(line);
+        }
+    });
 }
 
 /// Parses and checks one row: the person, or `None` with the row's problems pushed and its line marked bad.
@@ -1453,21 +1507,11 @@ fn row<'t>(
 }
 
 /// Duplicate person ids; one citizen id on two rows (in two households, or twice in one).
-/// Cross-row checks; returns the `(hash of person id, index)` pairs sorted (the registry's look-up table).
-fn cross_row(p: &Persons, problems: &mut Vec<RowProblem>, bad: &mut Vec<u32>) -> Vec<(u64, u32)> {
+/// Cross-row checks; returns the id index they built (the registry's look-up table).
+fn cross_row(p: &Persons, problems: &mut Vec<RowProblem>, bad: &mut Vec<u32>) -> IdIndex {
     let n = p.len();
-    // Ids in strictly ascending order (a database export usually is) have no duplicates and need no hashes.
-    let by_id: Vec<(u64, u32)> = if ids_ascend(&p.id) {
-        Vec::new()
-    } else {
-        sort_pairs(
-            (0..n)
-                .into_par_iter()
-                .map(|i| (hash_bytes(p.id.bytes_of(i)), i as u32))
-                .collect(),
-        )
-    };
-    for w in groups(&by_id) {
+    let ids = IdIndex::of(p);
+    for w in groups(&ids.by_hash) {
         let mut seen: Vec<u32> = Vec::new();
         for &(_, i) in w {
             let i = i as usize;
@@ -1501,7 +1545,7 @@ fn cross_row(p: &Persons, problems: &mut Vec<RowProblem>, bad: &mut Vec<u32>) ->
     let twice = keys.par_windows(2).any(|w| w[0] == w[1]);
     drop(keys);
     if !twice {
-        return by_id;
+        return ids;
     }
     // Equal ids adjacent once sorted, in file order (the position breaks ties).
     let by_citizen: Vec<(u64, u32)> = sort_pairs(
@@ -1549,32 +1593,12 @@ fn cross_row(p: &Persons, problems: &mut Vec<RowProblem>, bad: &mut Vec<u32>) ->
         }
         i = j;
     }
-    by_id
+    ids
 }
 
 /// Runs of equal hashes.
 fn groups(sorted: &[(u64, u32)]) -> impl Iterator<Item = &[(u64, u32)]> {
     sorted.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1)
-}
-
-/// Reads a whole file with several reads at once (a registry file of a province is gigabytes; the copies from
-/// the page cache run on every thread).
-pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
-    use std::os::unix::fs::FileExt;
-    let file = std::fs::File::open(path)?;
-    let len = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
-    let mut buf = vec![0u8; len];
-    const PIECE: usize = 16 << 20;
-    buf.par_chunks_mut(PIECE)
-        .enumerate()
-        .try_for_each(|(k, piece)| file.read_exact_at(piece, (k * PIECE) as u64))?;
-    // The file may have grown since its length was read: read the rest in one go.
-    let mut rest = Vec::new();
-    let mut f = &file;
-    std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(len as u64))?;
-    std::io::Read::read_to_end(&mut f, &mut rest)?;
-    buf.extend_from_slice(&rest);
-    Ok(buf)
 }
 
 /// The exact number of a citizen id (17 digits × 11 + the check character, X = 10): equal numbers, equal ids.

@@ -17,7 +17,7 @@ use crate::catalogue::{Catalogue, Item, Unit};
 use crate::date;
 use crate::expr::{Ctx, Kind, Node, Program, Val, params_of};
 use crate::regions::RegionIndex;
-use crate::registry::{Part, Registry, split_chunks};
+use crate::registry::{Part, Record, Registry, for_each_record, split_chunks};
 
 /// An error at a place of a file.
 pub(crate) fn error(
@@ -156,58 +156,20 @@ pub fn read_recipients_from(
     // One reader per part: the persons listed per item, in file order.
     let read_part = |part: &Part<'_>, quoted: bool| -> Listed {
         let mut l = Listing::new(n_items);
-        let (text, invalid) = part.utf8();
-        let mut visit = |cells: &[&str], line: u32, next: u32| {
-            let k = invalid.partition_point(|&x| x < line);
-            if invalid.get(k).is_some_and(|&x| x < next.max(line + 1)) {
-                l.problems.push(diag(
-                    line as usize,
-                    0,
-                    "not-utf8",
-                    crate::registry::NOT_UTF8.into(),
-                ));
-                return;
-            }
-            match (cells.get(ic), cells.get(pc)) {
-                (Some(item), Some(pid)) => l.check(line as usize, item, pid, &ctx),
-                _ => l.problems.push(width_problem(line as usize, cells.len())),
-            }
-        };
-        if quoted {
-            let mut rdr = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(text.as_bytes());
-            let mut rec = csv::StringRecord::new();
-            let at = |pos: u64| (pos as u32).saturating_add(part.first_line - 1);
-            loop {
-                let line = at(rdr.position().line());
-                match rdr.read_record(&mut rec) {
-                    Ok(false) => break,
-                    Ok(true) => {
-                        if rec.len() == 1 && rec.get(0).is_some_and(str::is_empty) {
-                            continue;
-                        }
-                        let next = at(rdr.position().line());
-                        let cells: Vec<&str> = rec.iter().collect();
-                        visit(&cells, line, next);
-                    }
-                    Err(e) => {
-                        l.problems.push(diag(
-                            line as usize,
-                            0,
-                            "malformed-csv",
-                            format!("malformed CSV: {e}"),
-                        ));
-                        break;
-                    }
+        for_each_record(part, header.len(), quoted, |line, found| {
+            let line = line as usize;
+            match found {
+                Record::Cells(cells) => match (cells.get(ic), cells.get(pc)) {
+                    (Some(item), Some(pid)) => l.check(line, item, pid, &ctx),
+                    _ => l.problems.push(width_problem(line, cells.len())),
+                },
+                Record::NotUtf8 => {
+                    l.problems
+                        .push(diag(line, 0, "not-utf8", crate::registry::NOT_UTF8.into()))
                 }
+                Record::Malformed(m) => l.problems.push(diag(line, 0, "malformed-csv", m)),
             }
-        } else {
-            crate::registry::for_each_row(&text, part.first_line, header.len(), |cells, line| {
-                visit(cells, line, line + 1)
-            });
-        }
+        });
         (l.by_item, l.problems)
     };
     let mut by_item: Vec<Vec<u32>> = vec![Vec::new(); n_items];
@@ -1245,85 +1207,74 @@ pub fn write(
             std::fs::File::create(path)?,
         ))
     };
+    // One list file: per item the units `pick` gives, each row ended by `extra(item, text, position in the
+    // item's list)`.
+    let list_file = |f: &mut std::io::BufWriter<std::fs::File>,
+                     pick: &(dyn Fn(&ItemOutcome) -> &[u32] + Sync),
+                     extra: &(dyn Fn(usize, &mut String, usize) + Sync)|
+     -> std::io::Result<()> {
+        let len = |k: usize| pick(&outcome.items[k]).len();
+        write_items(f, catalogue.items.len(), &len, &|k, range, pool| {
+            let list = pick(&outcome.items[k]).get(range.clone()).unwrap_or(&[]);
+            let extra = |out: &mut String, i: usize| extra(k, out, i);
+            rows(&catalogue.items[k], list, range.start, &extra, pool)
+        })?;
+        f.flush()
+    };
     let mut laps = crate::timings::Laps::new("write");
     if lists.entitled {
         let mut f = open("entitled.csv")?;
         writeln!(f, "{head},amount")?;
-        let len = |k: usize| outcome.items[k].entitled.len();
-        write_items(&mut f, catalogue.items.len(), &len, &|k, range, pool| {
-            let (item, o) = (&catalogue.items[k], &outcome.items[k]);
-            let amount = |out: &mut String, k: usize| {
-                out.push(',');
-                if let Some(&a) = o.amounts.get(k).filter(|a| a.is_finite()) {
-                    out.push_str(&crate::expr::num(a));
-                }
-            };
-            let list = o.entitled.get(range.clone()).unwrap_or(&[]);
-            rows(item, list, range.start, &amount, pool)
+        list_file(&mut f, &|o| &o.entitled, &|k, out, i| {
+            out.push(',');
+            if let Some(&a) = outcome.items[k].amounts.get(i).filter(|a| a.is_finite()) {
+                out.push_str(&crate::expr::num(a));
+            }
         })?;
-        f.flush()?;
     }
     laps.lap("entitled");
     if lists.missed {
         let mut f = open("missed.csv")?;
         writeln!(f, "{head}")?;
-        let len = |k: usize| outcome.items[k].missed.len();
-        write_items(&mut f, catalogue.items.len(), &len, &|k, range, pool| {
-            let list = outcome.items[k].missed.get(range.clone()).unwrap_or(&[]);
-            rows(&catalogue.items[k], list, range.start, &|_, _| {}, pool)
-        })?;
-        f.flush()?;
+        list_file(&mut f, &|o| &o.missed, &|_, _, _| {})?;
     }
     laps.lap("missed");
     if lists.wrong {
         let mut f = open("wrong.csv")?;
         writeln!(f, "{head},failed_conditions")?;
-        let len = |k: usize| outcome.items[k].wrong.len();
-        write_items(&mut f, catalogue.items.len(), &len, &|k, range, pool| {
-            let o = &outcome.items[k];
-            let reason = |out: &mut String, k: usize| {
-                out.push(',');
-                push_field(out, o.wrong_reasons.get(k).map_or("", String::as_str));
-            };
-            let list = o.wrong.get(range.clone()).unwrap_or(&[]);
-            rows(&catalogue.items[k], list, range.start, &reason, pool)
+        list_file(&mut f, &|o| &o.wrong, &|k, out, i| {
+            out.push(',');
+            let reasons = &outcome.items[k].wrong_reasons;
+            push_field(out, reasons.get(i).map_or("", String::as_str));
         })?;
-        f.flush()?;
     }
     laps.lap("wrong");
     if lists.undetermined {
         let mut f = open("undetermined.csv")?;
         writeln!(f, "{head},parameters_without_value")?;
-        let len = |k: usize| outcome.items[k].undetermined.len();
-        write_items(&mut f, catalogue.items.len(), &len, &|k, range, pool| {
+        // Per unit, the parameters without value in its own region.
+        list_file(&mut f, &|o| &o.undetermined, &|k, out, i| {
             let (item, o) = (&catalogue.items[k], &outcome.items[k]);
-            // Per unit, the parameters without value in its own region.
-            let why = |out: &mut String, k: usize| {
-                out.push(',');
-                let r = o
-                    .undetermined
-                    .get(k)
-                    .map_or(0, |&u| outcome.region_of(reg, item, u))
-                    as usize;
-                let mut first = true;
-                for &p in &o.missing_params {
-                    if params
-                        .get(p)
-                        .and_then(|v| v.get(r))
-                        .is_some_and(Option::is_none)
-                    {
-                        if !first {
-                            out.push(';');
-                        }
-                        first = false;
-                        out.push_str(catalogue.params.get(p).map_or("", |x| x.id.as_str()));
+            out.push(',');
+            let r = o
+                .undetermined
+                .get(i)
+                .map_or(0, |&u| outcome.region_of(reg, item, u)) as usize;
+            let mut first = true;
+            for &p in &o.missing_params {
+                if params
+                    .get(p)
+                    .and_then(|v| v.get(r))
+                    .is_some_and(Option::is_none)
+                {
+                    if !first {
+                        out.push(';');
                     }
+                    first = false;
+                    out.push_str(catalogue.params.get(p).map_or("", |x| x.id.as_str()));
                 }
-            };
-            let list = o.undetermined.get(range.clone()).unwrap_or(&[]);
-            rows(item, list, range.start, &why, pool)
+            }
         })?;
-        f.flush()?;
     }
     laps.lap("undetermined");
     let mut f = open("coverage.csv")?;

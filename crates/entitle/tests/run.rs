@@ -286,31 +286,39 @@ fn lines_that_are_not_utf8_are_reported_at_their_line() {
     assert_eq!(l.registry.households.len(), 2);
 }
 
-/// A household whose rows are apart is one household (the slow path of the grouping), and households number in
-/// order of first appearance.
-#[test]
-fn households_whose_rows_are_apart_are_joined() {
-    let regions = RegionIndex::shipped();
+/// A persons file of men born on 1980-05-01 in 530102, one row per `(person id, household id)`, each with a
+/// valid citizen id of its own.
+fn persons_csv(rows: impl Iterator<Item = (String, String)>) -> String {
     let mut csv = String::from(
         "person_id,citizen_id,birth_date,sex,hukou_type,hukou_region,residence_region,household_id\n",
     );
-    for (k, (id, hh)) in [
-        ("a", "h1"),
-        ("b", "h2"),
-        ("c", "h1"),
-        ("d", "h3"),
-        ("e", "h2"),
-    ]
-    .iter()
-    .enumerate()
-    {
-        let b = date::parse("1980-05-01").unwrap_or(0);
+    let b = date::parse("1980-05-01").unwrap_or(0);
+    for (k, (id, hh)) in rows.enumerate() {
         let cid = String::from_utf8(citizen::make(530102, b, 2 * k as u32 + 1).to_vec())
             .unwrap_or_default();
         csv.push_str(&format!(
             "{id},{cid},1980-05-01,M,urban,530102,530102,{hh}\n"
         ));
     }
+    csv
+}
+
+/// A household whose rows are apart is one household (the slow path of the grouping), and households number in
+/// order of first appearance.
+#[test]
+fn households_whose_rows_are_apart_are_joined() {
+    let regions = RegionIndex::shipped();
+    let rows = [
+        ("a", "h1"),
+        ("b", "h2"),
+        ("c", "h1"),
+        ("d", "h3"),
+        ("e", "h2"),
+    ];
+    let csv = persons_csv(
+        rows.iter()
+            .map(|&(id, hh)| (id.to_string(), hh.to_string())),
+    );
     let l = read_persons("p.csv", &csv, &regions, OnError::Refuse);
     assert!(l.problems.is_empty(), "{:#?}", l.problems);
     let r = &l.registry;
@@ -334,17 +342,11 @@ fn persons_are_found_by_id_in_every_layout() {
         (0..50).map(|k| format!("x{}", (k * 37) % 50)).collect(),
     ];
     for ids in layouts {
-        let mut csv = String::from(
-            "person_id,citizen_id,birth_date,sex,hukou_type,hukou_region,residence_region,household_id\n",
+        let csv = persons_csv(
+            ids.iter()
+                .enumerate()
+                .map(|(k, id)| (id.clone(), format!("h{k}"))),
         );
-        for (k, id) in ids.iter().enumerate() {
-            let b = date::parse("1980-05-01").unwrap_or(0);
-            let cid = String::from_utf8(citizen::make(530102, b, 2 * k as u32 + 1).to_vec())
-                .unwrap_or_default();
-            csv.push_str(&format!(
-                "{id},{cid},1980-05-01,M,urban,530102,530102,h{k}\n"
-            ));
-        }
         let l = read_persons("p.csv", &csv, &regions, OnError::Refuse);
         assert!(l.problems.is_empty(), "{:#?}", l.problems);
         let r = &l.registry;
